@@ -1,0 +1,97 @@
+import path from 'node:path';
+
+/** Which storage engine keeps sessions and their update history. */
+export type StorageKind = 'sqlite' | 'memory';
+
+/** Everything the server reads from the environment, parsed and checked once, at startup. */
+export interface Config {
+  port: number;
+  /** Interface to listen on; undefined means all interfaces. */
+  host: string | undefined;
+  storage: StorageKind;
+  dataDir: string;
+  logLevel: string;
+  /** A session untouched for this long is expired: 404 over REST, refused over WebSocket. */
+  sessionTtlMs: number;
+  /** How long a document stays in memory after its last participant left. */
+  unloadGraceMs: number;
+  /** Interval between WebSocket pings; a connection that missed one pong is closed. */
+  pingIntervalMs: number;
+  /** Received updates are written to storage at least this often (one transaction per flush). */
+  flushIntervalMs: number;
+  /** Write a compacted snapshot after this many updates since the last one. */
+  snapshotEvery: number;
+  /** Largest accepted HTTP request body. */
+  maxBodyBytes: number;
+  /** Largest accepted WebSocket frame. */
+  maxMessageBytes: number;
+  /** Largest code accepted at creation and in a `codeChange`, in UTF-16 code units. */
+  maxCodeChars: number;
+  /** `codeUpdate`s to a JSON client are coalesced over this window. */
+  jsonCoalesceMs: number;
+}
+
+/** Thrown at startup when an environment variable has a value we cannot use. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+
+/** Parses `1500`, `1500ms`, `30s`, `15m`, `2h`, `7d` into milliseconds. */
+export function parseDuration(name: string, raw: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(raw.trim());
+  if (!match) throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a duration (e.g. 500ms, 30s, 15m, 7d)`);
+  return Number(match[1]) * UNITS[match[2] ?? 'ms']!;
+}
+
+/** Parses `65536`, `64kb`, `1mb` into bytes. */
+export function parseSize(name: string, raw: string): number {
+  const match = /^(\d+)(b|kb|mb)?$/i.exec(raw.trim());
+  if (!match) throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a size (e.g. 65536, 64kb, 1mb)`);
+  return Number(match[1]) * SIZE_UNITS[(match[2] ?? 'b').toLowerCase()]!;
+}
+
+function parseInteger(name: string, raw: string, min: number, max: number): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** Reads the configuration from `env` (default: `process.env`); throws ConfigError on a bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const get = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value;
+  };
+  const duration = (name: string, fallback: string): number => parseDuration(name, get(name) ?? fallback);
+  const size = (name: string, fallback: string): number => parseSize(name, get(name) ?? fallback);
+
+  const storage = get('STORAGE') ?? 'sqlite';
+  if (storage !== 'sqlite' && storage !== 'memory') {
+    throw new ConfigError(`STORAGE=${JSON.stringify(storage)} must be "sqlite" or "memory"`);
+  }
+  const flushIntervalMs = duration('FLUSH_INTERVAL', '50ms');
+  if (flushIntervalMs < 1 || flushIntervalMs > 100) {
+    throw new ConfigError(`FLUSH_INTERVAL must be between 1ms and 100ms (updates are promised on disk within 100 ms)`);
+  }
+  return {
+    port: parseInteger('PORT', get('PORT') ?? '3000', 0, 65535),
+    host: get('HOST'),
+    storage,
+    dataDir: path.resolve(get('DATA_DIR') ?? './data'),
+    logLevel: get('LOG_LEVEL') ?? 'info',
+    sessionTtlMs: duration('SESSION_TTL', '30d'),
+    unloadGraceMs: duration('UNLOAD_GRACE', '30s'),
+    pingIntervalMs: duration('PING_INTERVAL', '30s'),
+    flushIntervalMs,
+    snapshotEvery: parseInteger('SNAPSHOT_EVERY', get('SNAPSHOT_EVERY') ?? '500', 1, 1_000_000),
+    maxBodyBytes: size('MAX_BODY_BYTES', '1mb'),
+    maxMessageBytes: size('MAX_MESSAGE_BYTES', '2mb'),
+    maxCodeChars: parseInteger('MAX_CODE_CHARS', get('MAX_CODE_CHARS') ?? '500000', 1, 50_000_000),
+    jsonCoalesceMs: duration('JSON_COALESCE', '25ms'),
+  };
+}

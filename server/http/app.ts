@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { type Express } from 'express';
+import { ErrorCode } from '../../shared/protocol/errors.js';
+import type { Logger } from '../logger.js';
+import type { SessionHub } from '../sessions/session-hub.js';
+import { errorHandler, sendError } from './http-error.js';
+import { sessionsRoutes } from './sessions-routes.js';
+
+/** Options of the HTTP application. */
+export interface AppOptions {
+  hub: SessionHub;
+  logger: Logger;
+  maxBodyBytes: number;
+  maxCodeChars: number;
+  /** Folder of the built web app (index.html and assets); absent in server-only setups. */
+  webRoot: string;
+}
+
+/** The express application: REST API, health, and the web app with its client-side routes. */
+export function createApp(options: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use('/api/sessions', sessionsRoutes(options));
+  app.use('/api', (req, res) => sendError(res, 404, ErrorCode.NotFound, `no API route ${req.method} ${req.originalUrl}`));
+
+  app.use(express.static(options.webRoot, { index: false, maxAge: '1h' }));
+  const indexFile = path.join(options.webRoot, 'index.html');
+  // Client-side routes: the home page and the room share one document.
+  app.get(['/', '/session/:id'], (_req, res) => {
+    if (!fs.existsSync(indexFile)) {
+      res.status(503).type('text/plain').send('The web app is not built yet: run `npm run build`.\n');
+      return;
+    }
+    res.sendFile(indexFile, { headers: { 'Cache-Control': 'no-cache' } });
+  });
+
+  app.use((req, res) => sendError(res, 404, ErrorCode.NotFound, `no route ${req.method} ${req.path}`));
+  app.use(errorHandler(options.logger, options.maxBodyBytes));
+  return app;
+}

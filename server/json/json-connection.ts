@@ -1,0 +1,204 @@
+import { WebSocket } from 'ws';
+import { isSessionId } from '../../shared/session-id.js';
+import { ErrorCode } from '../../shared/protocol/errors.js';
+import type { JsonClientMessage, JsonServerMessage } from '../../shared/protocol/json-messages.js';
+import { LANGUAGE_KEY } from '../../shared/schema.js';
+import type { Logger } from '../logger.js';
+import type { LiveSession, Participant } from '../sessions/live-session.js';
+import type { SessionHub } from '../sessions/session-hub.js';
+import { SessionError } from '../sessions/session-error.js';
+import { closeWith, safeSend } from '../ws/safe-send.js';
+import { JsonRoom, type JsonPeer } from './json-room.js';
+import { mergeEdits } from './merge.js';
+import { parseClientMessage } from './parse-message.js';
+
+/** Options of a JSON-protocol connection. */
+export interface JsonConnectionOptions {
+  hub: SessionHub;
+  logger: Logger;
+  maxCodeChars: number;
+  coalesceMs: number;
+}
+
+/** Frames a client may send while its join is being answered. */
+const MAX_QUEUED_WHILE_JOINING = 128;
+
+/**
+ * One client of the seed's JSON protocol on `/ws`, adapted onto the session's Y.Doc.
+ *
+ *   idle ──join──► joining ──(loaded)──► joined ──close──► gone
+ *    ▲               │ other frames queue    │ codeChange / languageChange
+ *    └──(refused: error sent, may join again)┘
+ *
+ * `known` is what this client is taken to hold: the last state sent to it or its own last
+ * `codeChange`, whichever came later. A `codeChange` is merged three-way from the version it
+ * names, or from `known` when it names none (or one no longer kept).
+ */
+export class JsonConnection implements Participant, JsonPeer {
+  readonly kind = 'json' as const;
+  private state: 'idle' | 'joining' | 'joined' = 'idle';
+  private live: LiveSession | null = null;
+  private room: JsonRoom | null = null;
+  private known: { text: string; version: number } = { text: '', version: -1 };
+  private queued: string[] = [];
+  private updateTimer: NodeJS.Timeout | null = null;
+  private lastUpdateAt = 0;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly options: JsonConnectionOptions,
+  ) {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return this.error(ErrorCode.InvalidMessage, 'binary frames are not part of this protocol; send JSON text');
+      const text = Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data as Buffer).toString();
+      if (this.state === 'joining') {
+        if (this.queued.length >= MAX_QUEUED_WHILE_JOINING) return closeWith(ws, 4400, 'too many messages before init');
+        this.queued.push(text);
+        return;
+      }
+      this.receive(text);
+    });
+    ws.on('close', () => this.dispose());
+  }
+
+  send(message: JsonServerMessage): void {
+    safeSend(this.ws, JSON.stringify(message));
+  }
+
+  close(code: number, reason: string): void {
+    closeWith(this.ws, code, reason);
+  }
+
+  /** Schedules a `codeUpdate`: at once after a quiet period, else at most one per coalescing window. */
+  codeChanged(): void {
+    if (this.updateTimer) return;
+    const wait = this.lastUpdateAt + this.options.coalesceMs - Date.now();
+    if (wait <= 0) return this.sendCodeUpdate();
+    this.updateTimer = setTimeout(() => {
+      this.updateTimer = null;
+      this.sendCodeUpdate();
+    }, wait);
+  }
+
+  private sendCodeUpdate(): void {
+    if (!this.live || !this.room) return;
+    this.lastUpdateAt = Date.now();
+    const version = this.room.version;
+    if (this.known.version === version) return;
+    const code = this.live.text.toString();
+    this.known = { text: code, version };
+    this.send({ type: 'codeUpdate', code, version });
+  }
+
+  private receive(raw: string): void {
+    const parsed = parseClientMessage(raw);
+    if (!parsed.ok) return this.error(parsed.code, parsed.message);
+    try {
+      this.dispatch(parsed.message);
+    } catch (error) {
+      this.options.logger.error({ err: error, type: parsed.message.type }, 'json message failed');
+      this.error(ErrorCode.Internal, 'the message could not be applied; nothing changed');
+    }
+  }
+
+  private dispatch(message: JsonClientMessage): void {
+    if (message.type === 'join') {
+      if (this.state !== 'idle') return this.error(ErrorCode.AlreadyJoined, 'this connection has already joined a session');
+      return this.join(message.sessionId);
+    }
+    if (this.state !== 'joined' || !this.live || !this.room) {
+      return this.error(ErrorCode.NotJoined, `send "join" with a sessionId before "${message.type}"`);
+    }
+    if (message.type === 'codeChange') return this.codeChange(message.code, message.version);
+    const live = this.live;
+    if (live.language !== message.language) {
+      live.doc.transact(() => live.meta.set(LANGUAGE_KEY, message.language), this);
+    }
+  }
+
+  private join(sessionId: string): void {
+    if (!isSessionId(sessionId)) {
+      return this.error(ErrorCode.InvalidSessionId, `sessionId ${JSON.stringify(String(sessionId).slice(0, 40))} is not a session id (a UUID)`);
+    }
+    this.state = 'joining';
+    this.options.hub.open(sessionId).then(
+      (live) => {
+        if (this.ws.readyState !== WebSocket.OPEN) return;
+        this.live = live;
+        this.room = JsonRoom.of(live);
+        this.room.peers.add(this);
+        this.state = 'joined';
+        this.options.hub.join(live, this);
+        const code = live.text.toString();
+        this.known = { text: code, version: this.room.version };
+        this.lastUpdateAt = Date.now();
+        this.send({
+          type: 'init',
+          sessionId,
+          code,
+          language: live.language,
+          participants: live.participants.size,
+          version: this.room.version,
+        });
+        this.drain();
+      },
+      (error: unknown) => {
+        this.state = 'idle';
+        if (error instanceof SessionError) this.error(error.code, error.message);
+        else {
+          this.options.logger.error({ err: error, sessionId }, 'join failed');
+          this.error(ErrorCode.Unavailable, 'the session could not be opened; try again');
+        }
+        this.drain();
+      },
+    );
+  }
+
+  private drain(): void {
+    for (const raw of this.queued.splice(0)) {
+      if (this.state === 'joining') this.queued.push(raw);
+      else this.receive(raw);
+    }
+  }
+
+  private codeChange(code: string, version: number | undefined): void {
+    const live = this.live!;
+    const room = this.room!;
+    if (code.length > this.options.maxCodeChars) {
+      return this.error(ErrorCode.CodeTooLarge, `code has ${code.length} characters; the limit is ${this.options.maxCodeChars}`);
+    }
+    const base = (version !== undefined ? room.textAt(version) : undefined) ?? this.known.text;
+    const current = live.text.toString();
+    const edits = mergeEdits(base, current, code);
+    if (edits.length > 0) {
+      live.doc.transact(() => {
+        for (const edit of edits) {
+          if (edit.deleteCount > 0) live.text.delete(edit.index, edit.deleteCount);
+          if (edit.insert) live.text.insert(edit.index, edit.insert);
+        }
+      }, this);
+    }
+    const merged = live.text.toString();
+    const produced = merged === code ? room.version : room.remember(code);
+    this.known = { text: code, version: produced };
+    this.send({ type: 'codeAck', version: produced });
+    // Others' edits survived the merge: this client must see them too.
+    if (merged !== code) this.codeChanged();
+  }
+
+  private error(code: ErrorCode, message: string): void {
+    this.send({ type: 'error', code, message });
+  }
+
+  private dispose(): void {
+    if (this.updateTimer) clearTimeout(this.updateTimer);
+    this.updateTimer = null;
+    this.queued = [];
+    if (this.live && this.room) {
+      this.room.peers.delete(this);
+      this.options.hub.leave(this.live, this);
+    }
+    this.live = null;
+    this.room = null;
+  }
+}

@@ -1,0 +1,128 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
+import { CloseCode } from '../shared/protocol/close-codes.js';
+import { isSessionId } from '../shared/session-id.js';
+import type { Config } from './config.js';
+import { createApp } from './http/app.js';
+import { JsonConnection } from './json/json-connection.js';
+import type { Logger } from './logger.js';
+import { SessionHub } from './sessions/session-hub.js';
+import { MemoryStorage } from './storage/memory-storage.js';
+import { SqliteStorage } from './storage/sqlite-storage.js';
+import type { Storage } from './storage/storage.js';
+import { acceptYjsConnection } from './sync/yjs-connection.js';
+import { startHeartbeat, trackLiveness } from './ws/heartbeat.js';
+import { closeWith } from './ws/safe-send.js';
+
+/** A running server. */
+export interface RunningServer {
+  readonly port: number;
+  /** `http://host:port` of the listening socket. */
+  readonly url: string;
+  readonly hub: SessionHub;
+  /** Stops accepting, tells every client to reconnect, writes everything, closes storage. */
+  close(): Promise<void>;
+}
+
+/** Where the built web app lives, relative to this file in source and in dist alike. */
+const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
+
+/** Creates the storage engine the configuration names. */
+export function createStorage(config: Pick<Config, 'storage' | 'dataDir'>): Storage {
+  return config.storage === 'memory' ? new MemoryStorage() : new SqliteStorage(config.dataDir);
+}
+
+/** Starts the HTTP and WebSocket server; resolves once it listens. */
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  deps: { storage?: Storage; webRoot?: string } = {},
+): Promise<RunningServer> {
+  const storage = deps.storage ?? createStorage(config);
+  const hub = new SessionHub({
+    storage,
+    logger,
+    flushIntervalMs: config.flushIntervalMs,
+    unloadGraceMs: config.unloadGraceMs,
+    snapshotEvery: config.snapshotEvery,
+    sessionTtlMs: config.sessionTtlMs,
+  });
+  const app = createApp({
+    hub,
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    maxCodeChars: config.maxCodeChars,
+    webRoot: deps.webRoot ?? DEFAULT_WEB_ROOT,
+  });
+  const server = http.createServer(app);
+  const wsOptions = { noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false } as const;
+  const yjsServer = new WebSocketServer(wsOptions);
+  const jsonServer = new WebSocketServer(wsOptions);
+  const stopHeartbeat = startHeartbeat([yjsServer, jsonServer], config.pingIntervalMs);
+  let nextConnectionId = 1;
+
+  server.on('upgrade', (req, socket, head) => {
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+    const target = pathname === '/ws' ? jsonServer : pathname.startsWith('/yjs/') ? yjsServer : null;
+    if (!target) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    target.handleUpgrade(req, socket, head, (ws) => {
+      const connectionLog = logger.child({ conn: nextConnectionId++, path: target === yjsServer ? '/yjs' : '/ws' });
+      trackLiveness(ws);
+      ws.on('error', (error) => connectionLog.warn({ err: error }, 'websocket error'));
+      if (target === jsonServer) {
+        new JsonConnection(ws, { hub, logger: connectionLog, maxCodeChars: config.maxCodeChars, coalesceMs: config.jsonCoalesceMs });
+        return;
+      }
+      // y-websocket puts the room name after the server URL: /yjs/<sessionId>[?params]
+      const sessionId = decodeURIComponent(pathname.slice('/yjs/'.length));
+      if (!isSessionId(sessionId)) {
+        closeWith(ws, CloseCode.SessionNotFound, 'malformed session id');
+        return;
+      }
+      acceptYjsConnection(ws, sessionId, hub, connectionLog.child({ sessionId }));
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? (address.address === '::' ? 'localhost' : `[${address.address}]`) : address.address === '0.0.0.0' ? 'localhost' : address.address;
+  let closing: Promise<void> | null = null;
+
+  return {
+    port: address.port,
+    url: `http://${host}:${address.port}`,
+    hub,
+    close() {
+      closing ??= (async () => {
+        stopHeartbeat();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await hub.shutdown(CloseCode.ServiceRestart, 'server restarting');
+        for (const wss of [yjsServer, jsonServer]) {
+          for (const ws of wss.clients) closeWith(ws, CloseCode.ServiceRestart, 'server restarting');
+        }
+        // Give close frames a moment to go out, then cut whatever is left.
+        await new Promise((resolve) => setTimeout(resolve, 50).unref());
+        for (const wss of [yjsServer, jsonServer]) {
+          for (const ws of wss.clients) ws.terminate();
+          wss.close();
+        }
+        server.closeAllConnections();
+        await closed;
+        await storage.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import * as Y from 'yjs';
+import { Awareness } from 'y-protocols/awareness';
+import { isLanguage, type Language } from '../../shared/languages.js';
+import { CODE_TEXT, LANGUAGE_KEY, META_MAP } from '../../shared/schema.js';
+import type { SessionRecord } from '../storage/storage.js';
+
+/** Anyone connected to a session, over either protocol. */
+export interface Participant {
+  readonly kind: 'yjs' | 'json';
+  /** Closes the participant's connection with a WebSocket close code and a reason. */
+  close(code: number, reason: string): void;
+}
+
+/** Something attached to a live session that must be released with it. */
+export interface Attachment {
+  destroy(): void;
+}
+
+/**
+ * A session loaded in memory: its one Y.Doc and awareness, shared by every connection, and the
+ * participants using it. Created and unloaded only by the SessionHub.
+ */
+export class LiveSession {
+  readonly doc = new Y.Doc({ gc: true });
+  readonly awareness = new Awareness(this.doc);
+  readonly text: Y.Text = this.doc.getText(CODE_TEXT);
+  readonly meta: Y.Map<unknown> = this.doc.getMap(META_MAP);
+  readonly participants = new Set<Participant>();
+  /** Sequence number of the last update of this session known to be in storage. */
+  lastSeq = 0;
+  /** Updates received since the last snapshot was written. */
+  updatesSinceSnapshot = 0;
+  unloadTimer: NodeJS.Timeout | null = null;
+  private readonly attachments = new Map<string, Attachment>();
+  private readonly listeners = new Set<(count: number) => void>();
+
+  constructor(readonly record: SessionRecord) {
+    // The server is not a participant: its own awareness entry would show up as a ghost user.
+    this.awareness.setLocalState(null);
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  /** The session's language from the document, falling back to the stored one. */
+  get language(): Language {
+    const value = this.meta.get(LANGUAGE_KEY);
+    return isLanguage(value) ? value : this.record.language;
+  }
+
+  /** Returns the attachment stored under `key`, creating it on first use. */
+  attachment<T extends Attachment>(key: string, create: () => T): T {
+    let attachment = this.attachments.get(key) as T | undefined;
+    if (!attachment) {
+      attachment = create();
+      this.attachments.set(key, attachment);
+    }
+    return attachment;
+  }
+
+  /** Subscribes to participant-count changes; returns the unsubscribe function. */
+  onParticipantsChange(listener: (count: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Tells subscribers the participant count changed. */
+  emitParticipants(): void {
+    for (const listener of this.listeners) listener(this.participants.size);
+  }
+
+  /** Releases the document, awareness timers and attachments. */
+  destroy(): void {
+    if (this.unloadTimer) clearTimeout(this.unloadTimer);
+    this.unloadTimer = null;
+    for (const attachment of this.attachments.values()) attachment.destroy();
+    this.attachments.clear();
+    this.listeners.clear();
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+}

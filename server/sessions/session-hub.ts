@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto';
+import * as Y from 'yjs';
+import type { Language } from '../../shared/languages.js';
+import { ErrorCode } from '../../shared/protocol/errors.js';
+import { CODE_TEXT, LANGUAGE_KEY, META_MAP } from '../../shared/schema.js';
+import type { Logger } from '../logger.js';
+import type { SessionRecord, Storage, StoredDocument } from '../storage/storage.js';
+import { WriteQueue } from '../storage/write-queue.js';
+import { LiveSession, type Participant } from './live-session.js';
+import { SERVER_ORIGIN, STORAGE_ORIGIN } from './origins.js';
+import { SessionError } from './session-error.js';
+
+/** Options of a SessionHub. */
+export interface SessionHubOptions {
+  storage: Storage;
+  logger: Logger;
+  flushIntervalMs: number;
+  unloadGraceMs: number;
+  snapshotEvery: number;
+  sessionTtlMs: number;
+  now?: () => number;
+}
+
+/** What REST reports about a session. */
+export interface SessionInfo {
+  id: string;
+  language: Language;
+  participants: number;
+  createdAt: number;
+  lastActivity: number;
+}
+
+/** Retry delay for an unload whose final write failed (the document stays in memory meanwhile). */
+const UNLOAD_RETRY_MS = 5_000;
+
+/**
+ * Owns every session: creation, lookup with expiry, loading each document once (concurrent
+ * opens share one load), persisting its updates through the write queue, and unloading it a
+ * grace period after its last participant left, but only once everything it holds is stored.
+ */
+export class SessionHub {
+  readonly queue: WriteQueue;
+  private readonly live = new Map<string, LiveSession>();
+  private readonly loading = new Map<string, Promise<LiveSession>>();
+  private readonly now: () => number;
+  private closing = false;
+
+  constructor(private readonly options: SessionHubOptions) {
+    this.now = options.now ?? Date.now;
+    this.queue = new WriteQueue(options.storage, {
+      intervalMs: options.flushIntervalMs,
+      logger: options.logger,
+      onWritten: (lastSeq) => this.afterWrite(lastSeq),
+    });
+  }
+
+  /** Creates a session; the initial code is written into its document here, once, by the server. */
+  async create(language: Language, code: string): Promise<SessionRecord> {
+    const now = this.now();
+    const record: SessionRecord = { id: randomUUID(), createdAt: now, lastActivity: now, language };
+    const doc = new Y.Doc();
+    doc.transact(() => {
+      doc.getMap(META_MAP).set(LANGUAGE_KEY, language);
+      if (code) doc.getText(CODE_TEXT).insert(0, code);
+    }, SERVER_ORIGIN);
+    const initial = Y.encodeStateAsUpdate(doc);
+    doc.destroy();
+    await this.options.storage.createSession(record, initial);
+    this.options.logger.info({ sessionId: record.id, language }, 'session created');
+    return record;
+  }
+
+  /** Current facts about a session; throws SessionError when it is unknown or expired. */
+  async describe(id: string): Promise<SessionInfo> {
+    const live = this.live.get(id);
+    const record = live?.record ?? (await this.findRecord(id));
+    return {
+      id,
+      language: live?.language ?? record.language,
+      participants: live?.participants.size ?? 0,
+      createdAt: record.createdAt,
+      lastActivity: record.lastActivity,
+    };
+  }
+
+  /** The session's current code, read from memory when loaded, else from storage. */
+  async code(id: string): Promise<string> {
+    const live = this.live.get(id) ?? (this.loading.has(id) ? await this.open(id) : undefined);
+    if (live) return live.text.toString();
+    await this.findRecord(id);
+    const doc = new Y.Doc();
+    try {
+      this.apply(doc, id, await this.options.storage.loadDocument(id));
+      return doc.getText(CODE_TEXT).toString();
+    } finally {
+      doc.destroy();
+    }
+  }
+
+  /** The loaded session, loading it first when needed; throws SessionError when refused. */
+  async open(id: string): Promise<LiveSession> {
+    if (this.closing) throw new SessionError(ErrorCode.Unavailable, 'the server is shutting down');
+    const live = this.live.get(id);
+    if (live) {
+      if (live.participants.size === 0 && this.isExpired(live.record)) {
+        throw new SessionError(ErrorCode.SessionExpired, `session ${id} has expired`);
+      }
+      return live;
+    }
+    let pending = this.loading.get(id);
+    if (!pending) {
+      pending = this.load(id).finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    return pending;
+  }
+
+  /** Adds a participant to a loaded session (cancels a pending unload). */
+  join(live: LiveSession, participant: Participant): void {
+    if (live.unloadTimer) clearTimeout(live.unloadTimer);
+    live.unloadTimer = null;
+    live.participants.add(participant);
+    live.record.lastActivity = this.now();
+    this.queue.touch({ sessionId: live.id, lastActivity: live.record.lastActivity });
+    live.emitParticipants();
+  }
+
+  /** Removes a participant; the last one leaving starts the unload grace period. */
+  leave(live: LiveSession, participant: Participant): void {
+    if (!live.participants.delete(participant)) return;
+    live.emitParticipants();
+    if (live.participants.size === 0) this.scheduleUnload(live, this.options.unloadGraceMs);
+  }
+
+  /** Number of documents in memory. */
+  get loadedCount(): number {
+    return this.live.size;
+  }
+
+  /** Whether the session's document is in memory. */
+  isLoaded(id: string): boolean {
+    return this.live.has(id);
+  }
+
+  /** Closes every participant, writes everything and unloads every document. */
+  async shutdown(closeCode: number, reason: string): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled(this.loading.values());
+    for (const live of this.live.values()) {
+      for (const participant of [...live.participants]) participant.close(closeCode, reason);
+    }
+    await this.queue.close();
+    for (const live of [...this.live.values()]) {
+      await this.snapshot(live).catch((error: unknown) => {
+        this.options.logger.error({ err: error, sessionId: live.id }, 'final snapshot failed (the update log is complete)');
+      });
+      this.live.delete(live.id);
+      live.destroy();
+    }
+  }
+
+  private async findRecord(id: string): Promise<SessionRecord> {
+    let record: SessionRecord | null;
+    try {
+      record = await this.options.storage.getSession(id);
+    } catch (error) {
+      this.options.logger.error({ err: error, sessionId: id }, 'session lookup failed');
+      throw new SessionError(ErrorCode.Unavailable, 'storage is unavailable; try again shortly');
+    }
+    if (!record) throw new SessionError(ErrorCode.SessionNotFound, `session ${id} does not exist`);
+    if (this.isExpired(record)) throw new SessionError(ErrorCode.SessionExpired, `session ${id} has expired`);
+    return record;
+  }
+
+  private isExpired(record: SessionRecord): boolean {
+    return this.now() - record.lastActivity > this.options.sessionTtlMs;
+  }
+
+  private async load(id: string): Promise<LiveSession> {
+    const record = await this.findRecord(id);
+    const started = performance.now();
+    let stored: StoredDocument;
+    try {
+      stored = await this.options.storage.loadDocument(id);
+    } catch (error) {
+      this.options.logger.error({ err: error, sessionId: id }, 'document load failed');
+      throw new SessionError(ErrorCode.Unavailable, 'the session could not be loaded; try again shortly');
+    }
+    if (this.closing) throw new SessionError(ErrorCode.Unavailable, 'the server is shutting down');
+    const live = new LiveSession(record);
+    this.apply(live.doc, id, stored);
+    live.lastSeq = stored.lastSeq;
+    live.updatesSinceSnapshot = stored.updatesSinceSnapshot;
+    live.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin === STORAGE_ORIGIN) return;
+      const at = this.now();
+      live.record.lastActivity = at;
+      live.updatesSinceSnapshot++;
+      this.queue.push({ sessionId: id, update, at });
+    });
+    live.meta.observe((event) => {
+      if (!event.keysChanged.has(LANGUAGE_KEY)) return;
+      const language = live.language;
+      live.record.language = language;
+      this.queue.touch({ sessionId: id, lastActivity: this.now(), language });
+    });
+    this.live.set(id, live);
+    // Someone opened it; if nobody joins (a refused or dropped connection) it must still unload.
+    this.scheduleUnload(live, this.options.unloadGraceMs);
+    this.options.logger.debug(
+      { sessionId: id, updates: stored.updates.length, ms: +(performance.now() - started).toFixed(2) },
+      'session loaded',
+    );
+    if (live.updatesSinceSnapshot >= this.options.snapshotEvery) this.snapshotInBackground(live);
+    return live;
+  }
+
+  /** Applies a stored document to `doc`, skipping (and logging) updates that fail to decode. */
+  private apply(doc: Y.Doc, id: string, stored: StoredDocument): void {
+    const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
+    try {
+      Y.applyUpdate(doc, Y.mergeUpdates(parts), STORAGE_ORIGIN);
+    } catch (error) {
+      this.options.logger.error({ err: error, sessionId: id }, 'stored updates failed to merge; applying one by one');
+      for (const [index, part] of parts.entries()) {
+        try {
+          Y.applyUpdate(doc, part, STORAGE_ORIGIN);
+        } catch (partError) {
+          this.options.logger.error({ err: partError, sessionId: id, index }, 'skipping a stored update that does not decode');
+        }
+      }
+    }
+  }
+
+  private scheduleUnload(live: LiveSession, delayMs: number): void {
+    if (live.unloadTimer) clearTimeout(live.unloadTimer);
+    live.unloadTimer = setTimeout(() => {
+      live.unloadTimer = null;
+      void this.unload(live);
+    }, delayMs);
+  }
+
+  private async unload(live: LiveSession): Promise<void> {
+    if (live.participants.size > 0 || this.live.get(live.id) !== live) return;
+    try {
+      if (this.queue.hasPending(live.id)) await this.queue.flush();
+      await this.snapshot(live);
+    } catch (error) {
+      // Keep the document: it is the only complete copy until storage takes the writes.
+      this.options.logger.error({ err: error, sessionId: live.id }, 'unload postponed: storage write failed');
+      if (live.participants.size === 0) this.scheduleUnload(live, UNLOAD_RETRY_MS);
+      return;
+    }
+    if (live.participants.size > 0 || this.live.get(live.id) !== live) return;
+    this.live.delete(live.id);
+    live.destroy();
+    this.options.logger.debug({ sessionId: live.id }, 'session unloaded');
+  }
+
+  private afterWrite(lastSeq: Map<string, number>): void {
+    for (const [id, seq] of lastSeq) {
+      const live = this.live.get(id);
+      if (!live) continue;
+      live.lastSeq = Math.max(live.lastSeq, seq);
+      if (live.updatesSinceSnapshot >= this.options.snapshotEvery) this.snapshotInBackground(live);
+    }
+  }
+
+  private snapshotInBackground(live: LiveSession): void {
+    this.snapshot(live).catch((error: unknown) => {
+      this.options.logger.error({ err: error, sessionId: live.id }, 'snapshot failed; will retry after more updates');
+    });
+  }
+
+  /** Stores the whole document as the snapshot covering everything logged so far. */
+  private async snapshot(live: LiveSession): Promise<void> {
+    if (live.updatesSinceSnapshot === 0 || live.lastSeq === 0) return;
+    // Updates arriving during the write stay counted; the count only decides when to compact.
+    const covered = live.updatesSinceSnapshot;
+    await this.options.storage.saveSnapshot(live.id, Y.encodeStateAsUpdate(live.doc), live.lastSeq);
+    live.updatesSinceSnapshot -= covered;
+  }
+}

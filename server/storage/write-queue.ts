@@ -1,0 +1,118 @@
+import type { Logger } from '../logger.js';
+import type { SessionTouch, Storage, StoredUpdate } from './storage.js';
+
+/** Options of a WriteQueue. */
+export interface WriteQueueOptions {
+  /** Anything pushed is written at most this long after it arrived (while storage is healthy). */
+  intervalMs: number;
+  logger: Logger;
+  /** Called after each successful write with the last sequence number written per session. */
+  onWritten?: (lastSeq: Map<string, number>) => void;
+}
+
+const MAX_RETRY_DELAY_MS = 5_000;
+
+/**
+ * Batches updates and session touches into one storage transaction per interval. A failed write
+ * keeps its batch (in order, ahead of anything newer) and is retried with backoff, so a storage
+ * outage delays durability but never drops an update.
+ */
+export class WriteQueue {
+  private updates: StoredUpdate[] = [];
+  private touches = new Map<string, SessionTouch>();
+  private readonly pendingBySession = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private failures = 0;
+  private closed = false;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly options: WriteQueueOptions,
+  ) {}
+
+  /** Queues one received update for the session's log. */
+  push(update: StoredUpdate): void {
+    this.updates.push(update);
+    this.pendingBySession.set(update.sessionId, (this.pendingBySession.get(update.sessionId) ?? 0) + 1);
+    this.touch({ sessionId: update.sessionId, lastActivity: update.at });
+  }
+
+  /** Queues a metadata change; several touches of one session merge into the latest. */
+  touch(touch: SessionTouch): void {
+    const previous = this.touches.get(touch.sessionId);
+    this.touches.set(touch.sessionId, {
+      sessionId: touch.sessionId,
+      lastActivity: Math.max(previous?.lastActivity ?? 0, touch.lastActivity),
+      language: touch.language ?? previous?.language,
+    });
+    this.schedule(this.options.intervalMs);
+  }
+
+  /** Whether updates of the session are still waiting to be written. */
+  hasPending(sessionId: string): boolean {
+    return (this.pendingBySession.get(sessionId) ?? 0) > 0 || this.touches.has(sessionId);
+  }
+
+  /** Number of updates not yet written. */
+  get size(): number {
+    return this.updates.length;
+  }
+
+  /** Writes everything queued so far; rejects (keeping the data queued) when storage fails. */
+  async flush(): Promise<void> {
+    // Chain behind a write in progress so batches reach storage in arrival order.
+    while (this.running) await this.running.catch(() => undefined);
+    if (this.updates.length === 0 && this.touches.size === 0) return;
+    const updates = this.updates;
+    const touches = this.touches;
+    this.updates = [];
+    this.touches = new Map();
+    const run = (async () => {
+      try {
+        const lastSeq = await this.storage.write({ updates, touches: [...touches.values()] });
+        for (const { sessionId } of updates) {
+          const left = (this.pendingBySession.get(sessionId) ?? 1) - 1;
+          if (left > 0) this.pendingBySession.set(sessionId, left);
+          else this.pendingBySession.delete(sessionId);
+        }
+        this.failures = 0;
+        this.options.onWritten?.(lastSeq);
+      } catch (error) {
+        this.updates = updates.concat(this.updates);
+        for (const [id, touch] of touches) {
+          const newer = this.touches.get(id);
+          this.touches.set(id, newer ? { ...newer, lastActivity: Math.max(newer.lastActivity, touch.lastActivity), language: newer.language ?? touch.language } : touch);
+        }
+        this.failures++;
+        throw error;
+      }
+    })();
+    this.running = run;
+    try {
+      await run;
+    } finally {
+      this.running = null;
+    }
+  }
+
+  /** Stops the timer after a final flush (which may reject if storage is down). */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.flush();
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flush().catch((error: unknown) => {
+        const retryMs = Math.min(this.options.intervalMs * 2 ** this.failures, MAX_RETRY_DELAY_MS);
+        this.options.logger.error({ err: error, pending: this.updates.length, retryMs }, 'storage write failed; will retry');
+        this.schedule(retryMs);
+      });
+    }, delayMs);
+  }
+}

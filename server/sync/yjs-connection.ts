@@ -1,0 +1,170 @@
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { WebSocket } from 'ws';
+import * as Y from 'yjs';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as syncProtocol from 'y-protocols/sync';
+import { CloseCode } from '../../shared/protocol/close-codes.js';
+import { YjsMessageType } from '../../shared/protocol/yjs-messages.js';
+import type { Logger } from '../logger.js';
+import type { LiveSession, Participant } from '../sessions/live-session.js';
+import type { SessionHub } from '../sessions/session-hub.js';
+import { closeWith, safeSend, toBytes } from '../ws/safe-send.js';
+import { YjsRoom, type YjsPeer } from './yjs-room.js';
+
+/** Frames a client may send before its session has loaded; more is abuse. */
+const MAX_EARLY_MESSAGES = 128;
+
+/** A frame that does not follow the y-websocket protocol. */
+class ProtocolError extends Error {}
+
+/**
+ * One y-websocket client of a live session. Speaks exactly what the stock `WebsocketProvider`
+ * expects: sync step 1/2 and updates (y-protocols/sync), awareness, and query-awareness.
+ *
+ *   open ──► loading ──(session loaded)──► syncing ──► closed
+ *              │ frames are queued             │ frames are handled in order
+ *              └──(unknown/expired/failed)──► closed with 4404 / 4410 / 1013
+ */
+class YjsConnection implements Participant, YjsPeer {
+  readonly kind = 'yjs' as const;
+  readonly controlled = new Set<number>();
+  private readonly room: YjsRoom;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly live: LiveSession,
+    private readonly logger: Logger,
+  ) {
+    this.room = YjsRoom.of(live);
+  }
+
+  /** Registers with the room and sends sync step 1 and the current awareness states. */
+  start(): void {
+    this.room.peers.add(this);
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, YjsMessageType.Sync);
+    syncProtocol.writeSyncStep1(encoder, this.live.doc);
+    this.send(encoding.toUint8Array(encoder));
+    const states = this.live.awareness.getStates();
+    if (states.size > 0) this.send(this.awarenessMessage([...states.keys()]));
+  }
+
+  /** Handles one frame; a malformed frame closes this connection only, changing nothing. */
+  handle(message: Uint8Array): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    try {
+      this.dispatch(message);
+    } catch (error) {
+      const reason = error instanceof ProtocolError ? error.message : 'malformed y-websocket message';
+      this.logger.warn({ err: error, bytes: message.length }, 'closing yjs connection after a bad frame');
+      closeWith(this.ws, CloseCode.BadRequest, reason);
+    }
+  }
+
+  send(message: Uint8Array): void {
+    safeSend(this.ws, message);
+  }
+
+  close(code: number, reason: string): void {
+    closeWith(this.ws, code, reason);
+  }
+
+  /** Leaves the room and withdraws the awareness states this client set. */
+  dispose(): void {
+    this.room.peers.delete(this);
+    if (this.controlled.size > 0) {
+      awarenessProtocol.removeAwarenessStates(this.live.awareness, [...this.controlled], null);
+    }
+  }
+
+  private dispatch(message: Uint8Array): void {
+    const decoder = decoding.createDecoder(message);
+    const type = decoding.readVarUint(decoder);
+    switch (type) {
+      case YjsMessageType.Sync:
+        return this.handleSync(decoder);
+      case YjsMessageType.Awareness: {
+        const update = decoding.readVarUint8Array(decoder);
+        awarenessProtocol.applyAwarenessUpdate(this.live.awareness, update, this);
+        return;
+      }
+      case YjsMessageType.QueryAwareness:
+        this.send(this.awarenessMessage([...this.live.awareness.getStates().keys()]));
+        return;
+      default:
+        throw new ProtocolError(`unknown message type ${type}`);
+    }
+  }
+
+  private handleSync(decoder: decoding.Decoder): void {
+    const syncType = decoding.readVarUint(decoder);
+    switch (syncType) {
+      case syncProtocol.messageYjsSyncStep1: {
+        const encoder = encoding.createEncoder();
+        encoding.writeVarUint(encoder, YjsMessageType.Sync);
+        syncProtocol.readSyncStep1(decoder, encoder, this.live.doc);
+        this.send(encoding.toUint8Array(encoder));
+        return;
+      }
+      case syncProtocol.messageYjsSyncStep2:
+      case syncProtocol.messageYjsUpdate: {
+        const update = decoding.readVarUint8Array(decoder);
+        // Decode fully before applying: applyUpdate integrates structs before it reads the delete
+        // set, so a frame corrupt at its end would otherwise be half applied.
+        Y.decodeUpdate(update);
+        Y.applyUpdate(this.live.doc, update, this);
+        return;
+      }
+      default:
+        throw new ProtocolError(`unknown sync message type ${syncType}`);
+    }
+  }
+
+  private awarenessMessage(clients: number[]): Uint8Array {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, YjsMessageType.Awareness);
+    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.live.awareness, clients));
+    return encoding.toUint8Array(encoder);
+  }
+}
+
+/**
+ * Serves one WebSocket on `/yjs/<sessionId>`: frames that arrive while the document loads are
+ * queued and handled only once it is fully loaded, so no sync answer is ever computed from a
+ * partial document.
+ */
+export function acceptYjsConnection(ws: WebSocket, sessionId: string, hub: SessionHub, logger: Logger): void {
+  const early: Uint8Array[] = [];
+  let connection: YjsConnection | null = null;
+  let live: LiveSession | null = null;
+  let closed = false;
+
+  ws.on('message', (data) => {
+    const bytes = toBytes(data);
+    if (connection) return connection.handle(bytes);
+    if (early.length >= MAX_EARLY_MESSAGES) return closeWith(ws, CloseCode.BadRequest, 'too many messages before sync');
+    early.push(bytes);
+  });
+  ws.on('close', () => {
+    closed = true;
+    if (connection && live) {
+      connection.dispose();
+      hub.leave(live, connection);
+    }
+  });
+
+  hub.open(sessionId).then(
+    (opened) => {
+      if (closed) return;
+      live = opened;
+      connection = new YjsConnection(ws, opened, logger);
+      hub.join(opened, connection);
+      connection.start();
+      for (const message of early.splice(0)) connection.handle(message);
+    },
+    (error: { closeCode?: number; message?: string }) => {
+      closeWith(ws, error.closeCode ?? CloseCode.TryAgainLater, error.message ?? 'session unavailable');
+    },
+  );
+}

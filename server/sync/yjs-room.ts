@@ -1,0 +1,65 @@
+import * as encoding from 'lib0/encoding';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import * as syncProtocol from 'y-protocols/sync';
+import { YjsMessageType } from '../../shared/protocol/yjs-messages.js';
+import type { Attachment, LiveSession } from '../sessions/live-session.js';
+
+/** A y-websocket peer of a room: what the room needs to fan messages out to it. */
+export interface YjsPeer {
+  /** Awareness client ids this peer has set; removed when it leaves. */
+  readonly controlled: Set<number>;
+  send(message: Uint8Array): void;
+}
+
+/**
+ * The y-websocket side of one live session: fans each document update and awareness change out
+ * to every Yjs peer except the one it came from, encoding each message once for all receivers.
+ */
+export class YjsRoom implements Attachment {
+  readonly peers = new Set<YjsPeer>();
+
+  constructor(private readonly live: LiveSession) {
+    live.doc.on('update', this.onUpdate);
+    live.awareness.on('update', this.onAwareness);
+  }
+
+  /** The attachment for `live`, created on first use. */
+  static of(live: LiveSession): YjsRoom {
+    return live.attachment('yjs', () => new YjsRoom(live));
+  }
+
+  destroy(): void {
+    this.live.doc.off('update', this.onUpdate);
+    this.live.awareness.off('update', this.onAwareness);
+    this.peers.clear();
+  }
+
+  private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (this.peers.size === 0) return;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, YjsMessageType.Sync);
+    syncProtocol.writeUpdate(encoder, update);
+    this.broadcast(encoding.toUint8Array(encoder), origin);
+  };
+
+  private readonly onAwareness = (
+    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    const changed = added.concat(updated, removed);
+    if (this.peers.has(origin as YjsPeer)) {
+      const peer = origin as YjsPeer;
+      for (const id of added) peer.controlled.add(id);
+      for (const id of removed) peer.controlled.delete(id);
+    }
+    if (this.peers.size === 0 || changed.length === 0) return;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, YjsMessageType.Awareness);
+    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.live.awareness, changed));
+    this.broadcast(encoding.toUint8Array(encoder), origin);
+  };
+
+  private broadcast(message: Uint8Array, except: unknown): void {
+    for (const peer of this.peers) if (peer !== except) peer.send(message);
+  }
+}
