@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { AllowedOrigins } from './http/cors.js';
 
 /** Which storage engine keeps sessions and their update history. */
 export type StorageKind = 'sqlite' | 'memory';
@@ -29,6 +30,8 @@ export interface Config {
   maxCodeChars: number;
   /** `codeUpdate`s to a JSON client are coalesced over this window. */
   jsonCoalesceMs: number;
+  /** Origins allowed to embed and call the API (CORS; WebSocket Origin checks use it too). */
+  allowedOrigins: AllowedOrigins;
 }
 
 /** Thrown at startup when an environment variable has a value we cannot use. */
@@ -59,6 +62,24 @@ function parseInteger(name: string, raw: string, min: number, max: number): numb
     throw new ConfigError(`${name}=${JSON.stringify(raw)} must be an integer from ${min} to ${max}`);
   }
   return value;
+}
+
+/** Parses `*` or a comma-separated list of origins such as `https://a.example,https://b.example`. */
+export function parseOrigins(raw: string): AllowedOrigins {
+  if (raw.trim() === '*') return '*';
+  const origins = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!parsed || parsed.origin !== origin) {
+      throw new ConfigError(`ALLOWED_ORIGINS entry ${JSON.stringify(origin)} is not an origin like https://example.com`);
+    }
+  }
+  return new Set(origins);
 }
 
 /** Reads the configuration from `env` (default: `process.env`); throws ConfigError on a bad value. */
@@ -93,5 +114,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxMessageBytes: size('MAX_MESSAGE_BYTES', '2mb'),
     maxCodeChars: parseInteger('MAX_CODE_CHARS', get('MAX_CODE_CHARS') ?? '500000', 1, 50_000_000),
     jsonCoalesceMs: duration('JSON_COALESCE', '25ms'),
+    allowedOrigins: parseOrigins(get('ALLOWED_ORIGINS') ?? '*'),
   };
 }

@@ -7,6 +7,7 @@ import { CloseCode } from '../shared/protocol/close-codes.js';
 import { isSessionId } from '../shared/session-id.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
+import { isOriginAllowed } from './http/cors.js';
 import { JsonConnection } from './json/json-connection.js';
 import type { Logger } from './logger.js';
 import { SessionHub } from './sessions/session-hub.js';
@@ -55,6 +56,7 @@ export async function startServer(
     logger,
     maxBodyBytes: config.maxBodyBytes,
     maxCodeChars: config.maxCodeChars,
+    allowedOrigins: config.allowedOrigins,
     webRoot: deps.webRoot ?? DEFAULT_WEB_ROOT,
   });
   const server = http.createServer(app);
@@ -69,6 +71,10 @@ export async function startServer(
     const target = pathname === '/ws' ? jsonServer : pathname.startsWith('/yjs/') ? yjsServer : null;
     if (!target) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (!isOriginAllowed(config.allowedOrigins, req.headers.origin)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     target.handleUpgrade(req, socket, head, (ws) => {

@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import { ErrorCode } from '../../shared/protocol/errors.js';
 import type { Logger } from '../logger.js';
 import type { SessionHub } from '../sessions/session-hub.js';
+import { cors, type AllowedOrigins } from './cors.js';
 import { errorHandler, sendError } from './http-error.js';
 import { sessionsRoutes } from './sessions-routes.js';
 
@@ -13,6 +14,7 @@ export interface AppOptions {
   logger: Logger;
   maxBodyBytes: number;
   maxCodeChars: number;
+  allowedOrigins: AllowedOrigins;
   /** Folder of the built web app (index.html and assets); absent in server-only setups. */
   webRoot: string;
 }
@@ -22,6 +24,7 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(cors(options.allowedOrigins));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

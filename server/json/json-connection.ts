@@ -126,9 +126,10 @@ export class JsonConnection implements Participant, JsonPeer {
         if (this.ws.readyState !== WebSocket.OPEN) return;
         this.live = live;
         this.room = JsonRoom.of(live);
-        this.room.peers.add(this);
         this.state = 'joined';
+        // Others hear of the join first; this client learns the count from init (then as everyone).
         this.options.hub.join(live, this);
+        this.room.peers.add(this);
         const code = live.text.toString();
         this.known = { text: code, version: this.room.version };
         this.lastUpdateAt = Date.now();
@@ -140,6 +141,7 @@ export class JsonConnection implements Participant, JsonPeer {
           participants: live.participants.size,
           version: this.room.version,
         });
+        this.send({ type: 'participants', count: live.participants.size });
         this.drain();
       },
       (error: unknown) => {
