@@ -119,7 +119,7 @@ export async function startServer(
           for (const ws of wss.clients) closeWith(ws, CloseCode.ServiceRestart, 'server restarting');
         }
         // Give close frames a moment to go out, then cut whatever is left.
-        await new Promise((resolve) => setTimeout(resolve, 50).unref());
+        await new Promise((resolve) => setTimeout(resolve, 50));
         for (const wss of [yjsServer, jsonServer]) {
           for (const ws of wss.clients) ws.terminate();
           wss.close();

@@ -32,11 +32,11 @@ export function sessionsRoutes(options: SessionsRoutesOptions): Router {
     requireJsonIfBody,
     express.json({ limit: options.maxBodyBytes, strict: false }),
     async (req: Request, res: Response) => {
-      const parsed = createBody.safeParse(req.body ?? {});
+      const parsed = createBody.safeParse(req.body === undefined ? {} : req.body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
-        const unsupported = issue.path[0] === 'language' && issue.code !== 'invalid_type';
+        const unsupported = issue.path[0] === 'language' && typeof (req.body as { language?: unknown }).language === 'string';
         return sendError(res, 400, unsupported ? ErrorCode.UnsupportedLanguage : ErrorCode.InvalidBody, `${where}${issue.message}`);
       }
       const language = parsed.data.language ?? DEFAULT_LANGUAGE;

@@ -128,6 +128,8 @@ export class SessionHub {
   /** Removes a participant; the last one leaving starts the unload grace period. */
   leave(live: LiveSession, participant: Participant): void {
     if (!live.participants.delete(participant)) return;
+    // Sockets closed by shutdown report their close after the document is already released.
+    if (this.closing || this.live.get(live.id) !== live) return;
     live.emitParticipants();
     if (live.participants.size === 0) this.scheduleUnload(live, this.options.unloadGraceMs);
   }
