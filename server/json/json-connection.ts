@@ -40,6 +40,8 @@ export class JsonConnection implements Participant, JsonPeer {
   private live: LiveSession | null = null;
   private room: JsonRoom | null = null;
   private known: { text: string; version: number } = { text: '', version: -1 };
+  /** This client's last `codeChange` and the version it produced. */
+  private lastOwn: { text: string; version: number } | null = null;
   private queued: string[] = [];
   private updateTimer: NodeJS.Timeout | null = null;
   private lastUpdateAt = 0;
@@ -132,6 +134,7 @@ export class JsonConnection implements Participant, JsonPeer {
         this.room.peers.add(this);
         const code = live.text.toString();
         this.known = { text: code, version: this.room.version };
+        this.lastOwn = null;
         this.lastUpdateAt = Date.now();
         this.send({
           type: 'init',
@@ -169,7 +172,7 @@ export class JsonConnection implements Participant, JsonPeer {
     if (code.length > this.options.maxCodeChars) {
       return this.error(ErrorCode.CodeTooLarge, `code has ${code.length} characters; the limit is ${this.options.maxCodeChars}`);
     }
-    const base = (version !== undefined ? room.textAt(version) : undefined) ?? this.known.text;
+    const base = this.baseFor(version);
     const current = live.text.toString();
     const edits = mergeEdits(base, current, code);
     if (edits.length > 0) {
@@ -183,9 +186,22 @@ export class JsonConnection implements Participant, JsonPeer {
     const merged = live.text.toString();
     const produced = merged === code ? room.version : room.remember(code);
     this.known = { text: code, version: produced };
+    this.lastOwn = { text: code, version: produced };
     this.send({ type: 'codeAck', version: produced });
     // Others' edits survived the merge: this client must see them too.
     if (merged !== code) this.codeChanged();
+  }
+
+  /**
+   * The text a `codeChange` was composed on. A named version the client saw before its own last
+   * change is stale for this purpose: the client typed on top of that change (a burst sent
+   * without waiting for acks), so its own last text is the base. Versions only grow, which is
+   * what makes the comparison possible.
+   */
+  private baseFor(version: number | undefined): string {
+    if (version === undefined) return this.known.text;
+    if (this.lastOwn && version < this.lastOwn.version) return this.lastOwn.text;
+    return this.room?.textAt(version) ?? this.known.text;
   }
 
   private error(code: ErrorCode, message: string): void {
