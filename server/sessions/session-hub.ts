@@ -30,7 +30,7 @@ export interface SessionInfo {
   lastActivity: number;
 }
 
-/** Retry delay for an unload whose final write failed (the document stays in memory meanwhile). */
+/** Longest retry delay for an unload whose final write failed (the document stays in memory meanwhile). */
 const UNLOAD_RETRY_MS = 5_000;
 
 /**
@@ -250,7 +250,7 @@ export class SessionHub {
     } catch (error) {
       // Keep the document: it is the only complete copy until storage takes the writes.
       this.options.logger.error({ err: error, sessionId: live.id }, 'unload postponed: storage write failed');
-      if (live.participants.size === 0) this.scheduleUnload(live, UNLOAD_RETRY_MS);
+      if (live.participants.size === 0) this.scheduleUnload(live, Math.min(this.options.unloadGraceMs, UNLOAD_RETRY_MS));
       return;
     }
     if (live.participants.size > 0 || this.live.get(live.id) !== live) return;
