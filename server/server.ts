@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -28,8 +29,15 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Where the built web app lives, relative to this file in source and in dist alike. */
-const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'web');
+/** The package root: the nearest folder above this file with a package.json (source and dist alike). */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+/** Where the built web app lives. */
+const DEFAULT_WEB_ROOT = path.join(packageRoot(), 'dist', 'web');
 
 /** Creates the storage engine the configuration names. */
 export function createStorage(config: Pick<Config, 'storage' | 'dataDir'>): Storage {
