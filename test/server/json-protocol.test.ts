@@ -193,6 +193,25 @@ describe('seed JSON protocol on /ws', () => {
     await waitFor(() => y.text.toString() === 'intact!', 'connection still works');
   });
 
+  it('closes a connection that sends a frame over MAX_MESSAGE_BYTES with 1009; the session goes on', async () => {
+    const small = await startTestServer({ MAX_MESSAGE_BYTES: '16kb' });
+    try {
+      const { id } = await createSession(small.url, { code: 'small' });
+      const y = await connectYjs(small.url, id);
+      const { client } = await JsonClient.join(small.url, id);
+      const closed = new Promise<number>((resolve) => client.ws.on('close', (code) => resolve(code)));
+      client.send({ type: 'codeChange', code: 'x'.repeat(20_000) });
+      assert.equal(await closed, 1009);
+      const { client: other } = await JsonClient.join(small.url, id);
+      other.send({ type: 'codeChange', code: 'small!' });
+      await waitFor(() => y.text.toString() === 'small!', 'session still works');
+      other.close();
+      y.destroy();
+    } finally {
+      await small.close();
+    }
+  });
+
   it('queues messages sent right after join until init', async () => {
     const { id } = await createSession(server.url, { code: 'a' });
     const ws = new WebSocket(`${wsBase(server.url)}/ws`);
