@@ -32,6 +32,8 @@ export interface Config {
   jsonCoalesceMs: number;
   /** Origins allowed to embed and call the API (CORS; WebSocket Origin checks use it too). */
   allowedOrigins: AllowedOrigins;
+  /** Redis that carries sessions between instances; unset for a single instance. */
+  redisUrl: string | undefined;
 }
 
 /** Thrown at startup when an environment variable has a value we cannot use. */
@@ -115,5 +117,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxCodeChars: parseInteger('MAX_CODE_CHARS', get('MAX_CODE_CHARS') ?? '500000', 1, 50_000_000),
     jsonCoalesceMs: duration('JSON_COALESCE', '25ms'),
     allowedOrigins: parseOrigins(get('ALLOWED_ORIGINS') ?? '*'),
+    redisUrl: get('REDIS_URL'),
   };
 }

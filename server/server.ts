@@ -11,6 +11,7 @@ import { createApp } from './http/app.js';
 import { isOriginAllowed } from './http/cors.js';
 import { JsonConnection } from './json/json-connection.js';
 import type { Logger } from './logger.js';
+import { RedisBus } from './scale/redis-bus.js';
 import { SessionHub } from './sessions/session-hub.js';
 import { MemoryStorage } from './storage/memory-storage.js';
 import { SqliteStorage } from './storage/sqlite-storage.js';
@@ -48,12 +49,18 @@ export function createStorage(config: Pick<Config, 'storage' | 'dataDir'>): Stor
 export async function startServer(
   config: Config,
   logger: Logger,
-  deps: { storage?: Storage; webRoot?: string } = {},
+  deps: { storage?: Storage; webRoot?: string; redisPrefix?: string } = {},
 ): Promise<RunningServer> {
   const storage = deps.storage ?? createStorage(config);
+  let bus: RedisBus | undefined;
+  if (config.redisUrl) {
+    bus = new RedisBus({ url: config.redisUrl, logger, ...(deps.redisPrefix ? { prefix: deps.redisPrefix } : {}) });
+    await bus.connect();
+  }
   const hub = new SessionHub({
     storage,
     logger,
+    bus,
     flushIntervalMs: config.flushIntervalMs,
     unloadGraceMs: config.unloadGraceMs,
     snapshotEvery: config.snapshotEvery,
@@ -134,6 +141,7 @@ export async function startServer(
         }
         server.closeAllConnections();
         await closed;
+        await bus?.close();
         await storage.close();
       })();
       return closing;

@@ -30,6 +30,8 @@ export class LiveSession {
   lastSeq = 0;
   /** Updates received since the last snapshot was written. */
   updatesSinceSnapshot = 0;
+  /** A snapshot is being written (one at a time). */
+  snapshotting = false;
   unloadTimer: NodeJS.Timeout | null = null;
   private readonly attachments = new Map<string, Attachment>();
   private readonly listeners = new Set<(count: number) => void>();

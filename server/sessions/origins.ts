@@ -7,3 +7,6 @@ export const STORAGE_ORIGIN = Symbol('storage');
 
 /** Changes the server makes itself (session creation). */
 export const SERVER_ORIGIN = Symbol('server');
+
+/** Updates and awareness relayed from other server instances through Redis. */
+export const REDIS_ORIGIN = Symbol('redis');

@@ -7,7 +7,8 @@ import type { Logger } from '../logger.js';
 import type { SessionRecord, Storage, StoredDocument } from '../storage/storage.js';
 import { WriteQueue } from '../storage/write-queue.js';
 import { LiveSession, type Participant } from './live-session.js';
-import { SERVER_ORIGIN, STORAGE_ORIGIN } from './origins.js';
+import type { SessionBus } from '../scale/session-bus.js';
+import { REDIS_ORIGIN, SERVER_ORIGIN, STORAGE_ORIGIN } from './origins.js';
 import { SessionError } from './session-error.js';
 
 /** Options of a SessionHub. */
@@ -18,6 +19,8 @@ export interface SessionHubOptions {
   unloadGraceMs: number;
   snapshotEvery: number;
   sessionTtlMs: number;
+  /** Carries sessions between instances (Redis); absent for a single instance. */
+  bus?: SessionBus;
   now?: () => number;
 }
 
@@ -74,10 +77,11 @@ export class SessionHub {
   async describe(id: string): Promise<SessionInfo> {
     const live = this.live.get(id);
     const record = live?.record ?? (await this.findRecord(id));
+    const local = live?.participants.size ?? 0;
     return {
       id,
       language: live?.language ?? record.language,
-      participants: live?.participants.size ?? 0,
+      participants: this.options.bus ? await this.options.bus.participants(id, local) : local,
       createdAt: record.createdAt,
       lastActivity: record.lastActivity,
     };
@@ -122,6 +126,7 @@ export class SessionHub {
     live.participants.add(participant);
     live.record.lastActivity = this.now();
     this.queue.touch({ sessionId: live.id, lastActivity: live.record.lastActivity });
+    this.options.bus?.setParticipants(live.id, live.participants.size);
     live.emitParticipants();
   }
 
@@ -130,6 +135,7 @@ export class SessionHub {
     if (!live.participants.delete(participant)) return;
     // Sockets closed by shutdown report their close after the document is already released.
     if (this.closing || this.live.get(live.id) !== live) return;
+    this.options.bus?.setParticipants(live.id, live.participants.size);
     live.emitParticipants();
     if (live.participants.size === 0) this.scheduleUnload(live, this.options.unloadGraceMs);
   }
@@ -156,6 +162,7 @@ export class SessionHub {
       await this.snapshot(live).catch((error: unknown) => {
         this.options.logger.error({ err: error, sessionId: live.id }, 'final snapshot failed (the update log is complete)');
       });
+      this.options.bus?.detach(live);
       this.live.delete(live.id);
       live.destroy();
     }
@@ -198,7 +205,8 @@ export class SessionHub {
       const at = this.now();
       live.record.lastActivity = at;
       live.updatesSinceSnapshot++;
-      this.queue.push({ sessionId: id, update, at });
+      // The instance whose participant made an update stores it; the others only relay it.
+      if (origin !== REDIS_ORIGIN) this.queue.push({ sessionId: id, update, at });
     });
     live.meta.observe((event) => {
       if (!event.keysChanged.has(LANGUAGE_KEY)) return;
@@ -206,6 +214,10 @@ export class SessionHub {
       live.record.language = language;
       this.queue.touch({ sessionId: id, lastActivity: this.now(), language });
     });
+    if (this.options.bus) {
+      // Updates other instances have not stored yet come from Redis, before anyone is answered.
+      await this.options.bus.attach(live, async () => this.apply(live.doc, id, await this.options.storage.loadDocument(id)));
+    }
     this.live.set(id, live);
     // Someone opened it; if nobody joins (a refused or dropped connection) it must still unload.
     this.scheduleUnload(live, this.options.unloadGraceMs);
@@ -254,6 +266,7 @@ export class SessionHub {
       return;
     }
     if (live.participants.size > 0 || this.live.get(live.id) !== live) return;
+    this.options.bus?.detach(live);
     this.live.delete(live.id);
     live.destroy();
     this.options.logger.debug({ sessionId: live.id }, 'session unloaded');
@@ -274,12 +287,28 @@ export class SessionHub {
     });
   }
 
-  /** Stores the whole document as the snapshot covering everything logged so far. */
+  /**
+   * Stores the whole document as the snapshot covering every update logged so far. With other
+   * instances, updates they stored may not have reached this document yet, so it first
+   * integrates everything storage holds (idempotent) and claims only what it read.
+   */
   private async snapshot(live: LiveSession): Promise<void> {
-    if (live.updatesSinceSnapshot === 0 || live.lastSeq === 0) return;
-    // Updates arriving during the write stay counted; the count only decides when to compact.
-    const covered = live.updatesSinceSnapshot;
-    await this.options.storage.saveSnapshot(live.id, Y.encodeStateAsUpdate(live.doc), live.lastSeq);
-    live.updatesSinceSnapshot -= covered;
+    if (live.updatesSinceSnapshot === 0 || live.snapshotting) return;
+    live.snapshotting = true;
+    try {
+      // Updates arriving during the write stay counted; the count only decides when to compact.
+      const covered = live.updatesSinceSnapshot;
+      let uptoSeq = live.lastSeq;
+      if (this.options.bus) {
+        const stored = await this.options.storage.loadDocument(live.id);
+        this.apply(live.doc, live.id, stored);
+        uptoSeq = stored.lastSeq;
+      }
+      if (uptoSeq === 0) return;
+      await this.options.storage.saveSnapshot(live.id, Y.encodeStateAsUpdate(live.doc), uptoSeq);
+      live.updatesSinceSnapshot = Math.max(0, live.updatesSinceSnapshot - covered);
+    } finally {
+      live.snapshotting = false;
+    }
   }
 }

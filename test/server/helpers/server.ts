@@ -4,12 +4,11 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../../server/config.js';
 import { createLogger } from '../../../server/logger.js';
 import { startServer, type RunningServer } from '../../../server/server.js';
-import type { Storage } from '../../../server/storage/storage.js';
 
 /** A server on an ephemeral port with quiet logs; memory storage unless `env` says otherwise. */
 export async function startTestServer(
   env: Record<string, string> = {},
-  deps: { storage?: Storage } = {},
+  deps: Parameters<typeof startServer>[2] = {},
 ): Promise<RunningServer & { config: Config }> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE: 'memory', LOG_LEVEL: 'silent', ...env });
   const server = await startServer(config, createLogger(config.logLevel), deps);
@@ -52,3 +51,12 @@ export async function waitFor(predicate: () => boolean, what: string, timeoutMs 
 
 /** Waits a little (for "nothing else happens" checks). */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Like waitFor, for a condition that needs an async check (an HTTP call, say). */
+export async function waitForAsync(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
