@@ -11,6 +11,7 @@ import { createApp } from './http/app.js';
 import { isOriginAllowed } from './http/cors.js';
 import { JsonConnection } from './json/json-connection.js';
 import type { Logger } from './logger.js';
+import { Metrics } from './observability/metrics.js';
 import { RedisBus } from './scale/redis-bus.js';
 import { SessionHub } from './sessions/session-hub.js';
 import { MemoryStorage } from './storage/memory-storage.js';
@@ -18,7 +19,7 @@ import { SqliteStorage } from './storage/sqlite-storage.js';
 import type { Storage } from './storage/storage.js';
 import { acceptYjsConnection } from './sync/yjs-connection.js';
 import { startHeartbeat, trackLiveness } from './ws/heartbeat.js';
-import { closeWith } from './ws/safe-send.js';
+import { closeWith, meterSocket } from './ws/safe-send.js';
 
 /** A running server. */
 export interface RunningServer {
@@ -57,10 +58,14 @@ export async function startServer(
     bus = new RedisBus({ url: config.redisUrl, logger, ...(deps.redisPrefix ? { prefix: deps.redisPrefix } : {}) });
     await bus.connect();
   }
-  const hub = new SessionHub({
+  // Gauges read these lazily, after the servers below exist.
+  const sockets = { yjs: () => yjsServer.clients.size, json: () => jsonServer.clients.size };
+  const metrics: Metrics = new Metrics({ sessions: (): number => hub.loadedCount, connections: (protocol) => sockets[protocol]() });
+  const hub: SessionHub = new SessionHub({
     storage,
     logger,
     bus,
+    metrics,
     flushIntervalMs: config.flushIntervalMs,
     unloadGraceMs: config.unloadGraceMs,
     snapshotEvery: config.snapshotEvery,
@@ -72,6 +77,12 @@ export async function startServer(
     maxBodyBytes: config.maxBodyBytes,
     maxCodeChars: config.maxCodeChars,
     allowedOrigins: config.allowedOrigins,
+    metrics,
+    probes: [
+      // A real query: it fails when the engine cannot answer.
+      { name: 'storage', check: () => storage.getSession('00000000-0000-4000-8000-000000000000') },
+      ...(bus ? [{ name: 'redis', check: () => bus.ping() }] : []),
+    ],
     webRoot: deps.webRoot ?? DEFAULT_WEB_ROOT,
   });
   const server = http.createServer(app);
@@ -95,9 +106,18 @@ export async function startServer(
     target.handleUpgrade(req, socket, head, (ws) => {
       const connectionLog = logger.child({ conn: nextConnectionId++, path: target === yjsServer ? '/yjs' : '/ws' });
       trackLiveness(ws);
+      const protocol = target === yjsServer ? 'yjs' : 'json';
+      ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+        metrics.messages.inc({ protocol, direction: 'in' });
+        metrics.bytes.inc({ protocol, direction: 'in' }, Array.isArray(data) ? data.reduce((n, part) => n + part.length, 0) : data.byteLength);
+      });
+      meterSocket(ws, (bytes) => {
+        metrics.messages.inc({ protocol, direction: 'out' });
+        metrics.bytes.inc({ protocol, direction: 'out' }, bytes);
+      });
       ws.on('error', (error) => connectionLog.warn({ err: error }, 'websocket error'));
       if (target === jsonServer) {
-        new JsonConnection(ws, { hub, logger: connectionLog, maxCodeChars: config.maxCodeChars, coalesceMs: config.jsonCoalesceMs });
+        new JsonConnection(ws, { hub, logger: connectionLog, maxCodeChars: config.maxCodeChars, coalesceMs: config.jsonCoalesceMs, metrics });
         return;
       }
       // y-websocket puts the room name after the server URL: /yjs/<sessionId>[?params]
@@ -106,7 +126,7 @@ export async function startServer(
         closeWith(ws, CloseCode.SessionNotFound, 'malformed session id');
         return;
       }
-      acceptYjsConnection(ws, sessionId, hub, connectionLog.child({ sessionId }));
+      acceptYjsConnection(ws, sessionId, hub, connectionLog.child({ sessionId }), metrics);
     });
   });
 

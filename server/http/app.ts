@@ -5,7 +5,10 @@ import { ErrorCode } from '../../shared/protocol/errors.js';
 import type { Logger } from '../logger.js';
 import type { SessionHub } from '../sessions/session-hub.js';
 import { cors, type AllowedOrigins } from './cors.js';
+import { healthRoutes, type ReadinessProbe } from './health-routes.js';
 import { errorHandler, sendError } from './http-error.js';
+import { requestLog } from './request-log.js';
+import type { Metrics } from '../observability/metrics.js';
 import { sessionsRoutes } from './sessions-routes.js';
 
 /** Options of the HTTP application. */
@@ -15,6 +18,8 @@ export interface AppOptions {
   maxBodyBytes: number;
   maxCodeChars: number;
   allowedOrigins: AllowedOrigins;
+  metrics: Metrics;
+  probes: ReadinessProbe[];
   /** Folder of the built web app (index.html and assets); absent in server-only setups. */
   webRoot: string;
 }
@@ -24,11 +29,9 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(requestLog(options.logger, options.metrics));
   app.use(cors(options.allowedOrigins));
-
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  app.use(healthRoutes(options));
   app.use('/api/sessions', sessionsRoutes(options));
   app.use('/api', (req, res) => sendError(res, 404, ErrorCode.NotFound, `no API route ${req.method} ${req.originalUrl}`));
 

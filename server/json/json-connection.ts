@@ -4,6 +4,7 @@ import { ErrorCode } from '../../shared/protocol/errors.js';
 import type { JsonClientMessage, JsonServerMessage } from '../../shared/protocol/json-messages.js';
 import { LANGUAGE_KEY } from '../../shared/schema.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { LiveSession, Participant } from '../sessions/live-session.js';
 import type { SessionHub } from '../sessions/session-hub.js';
 import { SessionError } from '../sessions/session-error.js';
@@ -18,6 +19,7 @@ export interface JsonConnectionOptions {
   logger: Logger;
   maxCodeChars: number;
   coalesceMs: number;
+  metrics?: Metrics;
 }
 
 /** Frames a client may send while its join is being answered. */
@@ -176,12 +178,14 @@ export class JsonConnection implements Participant, JsonPeer {
     const current = live.text.toString();
     const edits = mergeEdits(base, current, code);
     if (edits.length > 0) {
+      const started = performance.now();
       live.doc.transact(() => {
         for (const edit of edits) {
           if (edit.deleteCount > 0) live.text.delete(edit.index, edit.deleteCount);
           if (edit.insert) live.text.insert(edit.index, edit.insert);
         }
       }, this);
+      this.options.metrics?.fanout.observe({ protocol: 'json' }, (performance.now() - started) / 1000);
     }
     const merged = live.text.toString();
     const produced = merged === code ? room.version : room.remember(code);
@@ -205,6 +209,7 @@ export class JsonConnection implements Participant, JsonPeer {
   }
 
   private error(code: ErrorCode, message: string): void {
+    this.options.metrics?.errors.inc({ kind: code });
     this.send({ type: 'error', code, message });
   }
 

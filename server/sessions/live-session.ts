@@ -30,6 +30,8 @@ export class LiveSession {
   lastSeq = 0;
   /** Updates received since the last snapshot was written. */
   updatesSinceSnapshot = 0;
+  /** When this document was loaded (ms since the epoch). */
+  readonly loadedAt = Date.now();
   /** A snapshot is being written (one at a time). */
   snapshotting = false;
   unloadTimer: NodeJS.Timeout | null = null;

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { SessionRecord, Storage, StoredDocument } from '../storage/storage.js';
 import { WriteQueue } from '../storage/write-queue.js';
 import { LiveSession, type Participant } from './live-session.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { SessionBus } from '../scale/session-bus.js';
 import { REDIS_ORIGIN, SERVER_ORIGIN, STORAGE_ORIGIN } from './origins.js';
 import { SessionError } from './session-error.js';
@@ -21,6 +22,7 @@ export interface SessionHubOptions {
   sessionTtlMs: number;
   /** Carries sessions between instances (Redis); absent for a single instance. */
   bus?: SessionBus;
+  metrics?: Metrics;
   now?: () => number;
 }
 
@@ -54,6 +56,10 @@ export class SessionHub {
       intervalMs: options.flushIntervalMs,
       logger: options.logger,
       onWritten: (lastSeq) => this.afterWrite(lastSeq),
+      onTimed: (seconds, ok) => {
+        options.metrics?.storageWrite.observe({ outcome: ok ? 'ok' : 'failed' }, seconds);
+        if (!ok) options.metrics?.errors.inc({ kind: 'storage_write' });
+      },
     });
   }
 
@@ -269,6 +275,7 @@ export class SessionHub {
     this.options.bus?.detach(live);
     this.live.delete(live.id);
     live.destroy();
+    this.options.metrics?.sessionDuration.observe((Date.now() - live.loadedAt) / 1000);
     this.options.logger.debug({ sessionId: live.id }, 'session unloaded');
   }
 

@@ -8,6 +8,8 @@ export interface WriteQueueOptions {
   logger: Logger;
   /** Called after each successful write with the last sequence number written per session. */
   onWritten?: (lastSeq: Map<string, number>) => void;
+  /** Called after each write attempt with its duration (metrics). */
+  onTimed?: (seconds: number, ok: boolean) => void;
 }
 
 const MAX_RETRY_DELAY_MS = 5_000;
@@ -69,8 +71,10 @@ export class WriteQueue {
     this.updates = [];
     this.touches = new Map();
     const run = (async () => {
+      const started = performance.now();
       try {
         const lastSeq = await this.storage.write({ updates, touches: [...touches.values()] });
+        this.options.onTimed?.((performance.now() - started) / 1000, true);
         for (const { sessionId } of updates) {
           const left = (this.pendingBySession.get(sessionId) ?? 1) - 1;
           if (left > 0) this.pendingBySession.set(sessionId, left);
@@ -79,6 +83,7 @@ export class WriteQueue {
         this.failures = 0;
         this.options.onWritten?.(lastSeq);
       } catch (error) {
+        this.options.onTimed?.((performance.now() - started) / 1000, false);
         this.updates = updates.concat(this.updates);
         for (const [id, touch] of touches) {
           const newer = this.touches.get(id);

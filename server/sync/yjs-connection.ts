@@ -7,6 +7,7 @@ import * as syncProtocol from 'y-protocols/sync';
 import { CloseCode } from '../../shared/protocol/close-codes.js';
 import { YjsMessageType } from '../../shared/protocol/yjs-messages.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { LiveSession, Participant } from '../sessions/live-session.js';
 import type { SessionHub } from '../sessions/session-hub.js';
 import { closeWith, safeSend, toBytes } from '../ws/safe-send.js';
@@ -35,6 +36,7 @@ class YjsConnection implements Participant, YjsPeer {
     private readonly ws: WebSocket,
     private readonly live: LiveSession,
     private readonly logger: Logger,
+    private readonly metrics?: Metrics,
   ) {
     this.room = YjsRoom.of(live);
   }
@@ -58,6 +60,7 @@ class YjsConnection implements Participant, YjsPeer {
     } catch (error) {
       const reason = error instanceof ProtocolError ? error.message : 'malformed y-websocket message';
       this.logger.warn({ err: error, bytes: message.length }, 'closing yjs connection after a bad frame');
+      this.metrics?.errors.inc({ kind: 'bad_yjs_frame' });
       closeWith(this.ws, CloseCode.BadRequest, reason);
     }
   }
@@ -113,7 +116,9 @@ class YjsConnection implements Participant, YjsPeer {
         // Decode fully before applying: applyUpdate integrates structs before it reads the delete
         // set, so a frame corrupt at its end would otherwise be half applied.
         Y.decodeUpdate(update);
+        const started = performance.now();
         Y.applyUpdate(this.live.doc, update, this);
+        this.metrics?.fanout.observe({ protocol: 'yjs' }, (performance.now() - started) / 1000);
         return;
       }
       default:
@@ -134,7 +139,7 @@ class YjsConnection implements Participant, YjsPeer {
  * queued and handled only once it is fully loaded, so no sync answer is ever computed from a
  * partial document.
  */
-export function acceptYjsConnection(ws: WebSocket, sessionId: string, hub: SessionHub, logger: Logger): void {
+export function acceptYjsConnection(ws: WebSocket, sessionId: string, hub: SessionHub, logger: Logger, metrics?: Metrics): void {
   const early: Uint8Array[] = [];
   let connection: YjsConnection | null = null;
   let live: LiveSession | null = null;
@@ -158,7 +163,7 @@ export function acceptYjsConnection(ws: WebSocket, sessionId: string, hub: Sessi
     (opened) => {
       if (closed) return;
       live = opened;
-      connection = new YjsConnection(ws, opened, logger);
+      connection = new YjsConnection(ws, opened, logger, metrics);
       hub.join(opened, connection);
       connection.start();
       for (const message of early.splice(0)) connection.handle(message);

@@ -7,6 +7,13 @@ import { CloseCode } from '../../shared/protocol/close-codes.js';
  */
 export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
+const meters = new WeakMap<WebSocket, (bytes: number) => void>();
+
+/** Registers a callback told the size of every frame `safeSend` sends on `ws` (metrics). */
+export function meterSocket(ws: WebSocket, onSend: (bytes: number) => void): void {
+  meters.set(ws, onSend);
+}
+
 /** Sends a frame if the socket is open; drops a client whose send queue exceeds the bound. */
 export function safeSend(ws: WebSocket, data: Uint8Array | string): boolean {
   if (ws.readyState !== WebSocket.OPEN) return false;
@@ -16,6 +23,7 @@ export function safeSend(ws: WebSocket, data: Uint8Array | string): boolean {
     return false;
   }
   ws.send(data);
+  meters.get(ws)?.(typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
   return true;
 }
 

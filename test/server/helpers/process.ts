@@ -11,6 +11,8 @@ export interface ServerProcess {
   url: string;
   /** Resolves with the exit code (or the signal name) once the process has ended. */
   exited: Promise<number | string>;
+  /** Every line the process wrote to stdout so far (its JSON log). */
+  logs: string[];
 }
 
 /** Starts `server/main.ts` in a child process and resolves once it logs that it listens. */
@@ -21,8 +23,10 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const logs: string[] = [];
+  const lines = readline.createInterface({ input: child.stdout! });
+  lines.on('line', (line) => logs.push(line));
   const url = await new Promise<string>((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout! });
     const timer = setTimeout(() => reject(new Error('server process did not start within 15 s')), 15_000);
     lines.on('line', (line) => {
       try {
@@ -37,6 +41,5 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     });
     child.once('exit', (code) => reject(new Error(`server process exited early with ${code}`)));
   });
-  child.stdout!.resume();
-  return { child, url, exited };
+  return { child, url, exited, logs };
 }

@@ -1,0 +1,96 @@
+import client from 'prom-client';
+
+/** Which endpoint a connection or message belongs to. */
+export type Protocol = 'yjs' | 'json';
+
+/**
+ * The server's Prometheus metrics, in a registry of its own (several servers can share a
+ * process in tests). Names follow Prometheus conventions: `_total` counters, `_seconds`
+ * histograms, base units.
+ */
+export class Metrics {
+  readonly registry = new client.Registry();
+  readonly messages: client.Counter<'protocol' | 'direction'>;
+  readonly bytes: client.Counter<'protocol' | 'direction'>;
+  readonly fanout: client.Histogram<'protocol'>;
+  readonly storageWrite: client.Histogram<'outcome'>;
+  readonly errors: client.Counter<'kind'>;
+  readonly sessionDuration: client.Histogram;
+  readonly httpRequests: client.Counter<'method' | 'status'>;
+
+  constructor(sources: { sessions: () => number; connections: (protocol: Protocol) => number }) {
+    const registers = [this.registry];
+    client.collectDefaultMetrics({ register: this.registry, prefix: 'interview_' });
+    new client.Gauge({
+      name: 'interview_sessions_active',
+      help: 'Sessions whose document is loaded in memory on this instance.',
+      registers,
+      collect() {
+        this.set(sources.sessions());
+      },
+    });
+    new client.Gauge({
+      name: 'interview_connections',
+      help: 'Open WebSocket connections by protocol.',
+      labelNames: ['protocol'],
+      registers,
+      collect() {
+        for (const protocol of ['yjs', 'json'] as const) this.set({ protocol }, sources.connections(protocol));
+      },
+    });
+    this.messages = new client.Counter({
+      name: 'interview_messages_total',
+      help: 'WebSocket messages by protocol and direction (in = from clients).',
+      labelNames: ['protocol', 'direction'],
+      registers,
+    });
+    this.bytes = new client.Counter({
+      name: 'interview_message_bytes_total',
+      help: 'WebSocket payload bytes by protocol and direction.',
+      labelNames: ['protocol', 'direction'],
+      registers,
+    });
+    this.fanout = new client.Histogram({
+      name: 'interview_update_fanout_seconds',
+      help: 'From an edit arriving to its delivery being queued for every other participant of this instance.',
+      labelNames: ['protocol'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers,
+    });
+    this.storageWrite = new client.Histogram({
+      name: 'interview_storage_write_seconds',
+      help: 'Duration of one batched storage write (one transaction).',
+      labelNames: ['outcome'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    this.errors = new client.Counter({
+      name: 'interview_errors_total',
+      help: 'Errors by kind (bad frames, refused messages, storage failures, ...).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.sessionDuration = new client.Histogram({
+      name: 'interview_session_duration_seconds',
+      help: 'How long a session stayed loaded on this instance, from load to unload.',
+      buckets: [60, 300, 900, 1800, 3600, 7200, 14400, 86400],
+      registers,
+    });
+    this.httpRequests = new client.Counter({
+      name: 'interview_http_requests_total',
+      help: 'HTTP requests by method and status code.',
+      labelNames: ['method', 'status'],
+      registers,
+    });
+  }
+
+  /** The metrics in Prometheus text format. */
+  async render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** The content type of `render()`'s output. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
