@@ -27,6 +27,19 @@ const MIGRATIONS: string[] = [
    );`,
 ];
 
+/** Runs `action`, retrying for up to 5 s while another connection holds the database lock. */
+function whileBusy<T>(action: () => T): T {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    try {
+      return action();
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+}
+
 interface SessionRow {
   id: string;
   created_at: number;
@@ -46,10 +59,12 @@ export class SqliteStorage implements Storage {
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
     this.db = new Database(path.join(dataDir, 'sessions.db'));
-    this.db.pragma('journal_mode = WAL');
+    // Several instances may open one file at once (tests, a single-host deployment): switching to
+    // WAL and migrating take locks SQLite does not wait for, so retry those briefly.
+    whileBusy(() => this.db.pragma('journal_mode = WAL'));
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
-    this.migrate();
+    whileBusy(() => this.migrate());
     this.statements = {
       insertSession: this.db.prepare(
         'INSERT INTO sessions (id, created_at, last_activity, language) VALUES (?, ?, ?, ?)',
@@ -132,17 +147,22 @@ export class SqliteStorage implements Storage {
     return this.statements.history.all(id).map((row) => ({ seq: row.seq, at: row.at, update: new Uint8Array(row.data) }));
   }
 
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 
+  /** Applies pending migrations under a write lock, so instances sharing the file migrate once. */
   private migrate(): void {
-    const applied = this.db.pragma('user_version', { simple: true }) as number;
-    for (let version = applied; version < MIGRATIONS.length; version++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[version]!);
-        this.db.pragma(`user_version = ${version + 1}`);
-      })();
-    }
+    this.db
+      .transaction(() => {
+        const applied = this.db.pragma('user_version', { simple: true }) as number;
+        for (let version = applied; version < MIGRATIONS.length; version++) this.db.exec(MIGRATIONS[version]!);
+        if (applied < MIGRATIONS.length) this.db.pragma(`user_version = ${MIGRATIONS.length}`);
+      })
+      .immediate();
   }
 }
