@@ -2,15 +2,18 @@ import path from 'node:path';
 import type { AllowedOrigins } from './http/cors.js';
 
 /** Which storage engine keeps sessions and their update history. */
-export type StorageKind = 'sqlite' | 'memory';
+export type StorageKind = 'sqlite' | 'memory' | 'postgres';
 
 /** Everything the server reads from the environment, parsed and checked once, at startup. */
 export interface Config {
   port: number;
   /** Interface to listen on; undefined means all interfaces. */
   host: string | undefined;
+  /** `postgres` when DATABASE_URL is set and STORAGE is not; else `sqlite` unless STORAGE says otherwise. */
   storage: StorageKind;
   dataDir: string;
+  /** PostgreSQL connection string (`postgres://user:pass@host:5432/db`); required by `storage: 'postgres'`. */
+  databaseUrl: string | undefined;
   logLevel: string;
   /** A session untouched for this long is expired: 404 over REST, refused over WebSocket. */
   sessionTtlMs: number;
@@ -84,6 +87,20 @@ export function parseOrigins(raw: string): AllowedOrigins {
   return new Set(origins);
 }
 
+/** Checks DATABASE_URL is a postgres:// URL; the error shows it with any password masked. */
+function checkDatabaseUrl(raw: string): void {
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below, without echoing a value that may hold a password
+  }
+  if (url && (url.protocol === 'postgres:' || url.protocol === 'postgresql:')) return;
+  if (url?.password) url.password = '***';
+  const shown = url ? url.href : '(not a URL)';
+  throw new ConfigError(`DATABASE_URL=${shown} must be a URL like postgres://user:password@host:5432/db`);
+}
+
 /** Reads the configuration from `env` (default: `process.env`); throws ConfigError on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const get = (name: string): string | undefined => {
@@ -93,9 +110,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const duration = (name: string, fallback: string): number => parseDuration(name, get(name) ?? fallback);
   const size = (name: string, fallback: string): number => parseSize(name, get(name) ?? fallback);
 
-  const storage = get('STORAGE') ?? 'sqlite';
-  if (storage !== 'sqlite' && storage !== 'memory') {
-    throw new ConfigError(`STORAGE=${JSON.stringify(storage)} must be "sqlite" or "memory"`);
+  const databaseUrl = get('DATABASE_URL');
+  if (databaseUrl !== undefined) checkDatabaseUrl(databaseUrl);
+  const storage = get('STORAGE') ?? (databaseUrl ? 'postgres' : 'sqlite');
+  if (storage !== 'sqlite' && storage !== 'memory' && storage !== 'postgres') {
+    throw new ConfigError(`STORAGE=${JSON.stringify(storage)} must be "sqlite", "memory" or "postgres"`);
+  }
+  if (storage === 'postgres' && !databaseUrl) {
+    throw new ConfigError('STORAGE=postgres needs DATABASE_URL (e.g. postgres://user:password@host:5432/db)');
   }
   const flushIntervalMs = duration('FLUSH_INTERVAL', '50ms');
   if (flushIntervalMs < 1 || flushIntervalMs > 100) {
@@ -106,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: get('HOST'),
     storage,
     dataDir: path.resolve(get('DATA_DIR') ?? './data'),
+    databaseUrl,
     logLevel: get('LOG_LEVEL') ?? 'info',
     sessionTtlMs: duration('SESSION_TTL', '30d'),
     unloadGraceMs: duration('UNLOAD_GRACE', '30s'),

@@ -15,6 +15,7 @@ import { Metrics } from './observability/metrics.js';
 import { RedisBus } from './scale/redis-bus.js';
 import { SessionHub } from './sessions/session-hub.js';
 import { MemoryStorage } from './storage/memory-storage.js';
+import { PostgresStorage } from './storage/postgres-storage.js';
 import { SqliteStorage } from './storage/sqlite-storage.js';
 import type { Storage } from './storage/storage.js';
 import { acceptYjsConnection } from './sync/yjs-connection.js';
@@ -41,9 +42,11 @@ function packageRoot(): string {
 /** Where the built web app lives. */
 const DEFAULT_WEB_ROOT = path.join(packageRoot(), 'dist', 'web');
 
-/** Creates the storage engine the configuration names. */
-export function createStorage(config: Pick<Config, 'storage' | 'dataDir'>): Storage {
-  return config.storage === 'memory' ? new MemoryStorage() : new SqliteStorage(config.dataDir);
+/** Creates the storage engine the configuration names; PostgreSQL connects and migrates first. */
+export async function createStorage(config: Pick<Config, 'storage' | 'dataDir' | 'databaseUrl'>, logger: Logger): Promise<Storage> {
+  if (config.storage === 'memory') return new MemoryStorage();
+  if (config.storage === 'postgres') return PostgresStorage.open(config.databaseUrl!, { logger });
+  return new SqliteStorage(config.dataDir);
 }
 
 /** Starts the HTTP and WebSocket server; resolves once it listens. */
@@ -52,7 +55,7 @@ export async function startServer(
   logger: Logger,
   deps: { storage?: Storage; webRoot?: string; redisPrefix?: string } = {},
 ): Promise<RunningServer> {
-  const storage = deps.storage ?? createStorage(config);
+  const storage = deps.storage ?? (await createStorage(config, logger));
   let bus: RedisBus | undefined;
   if (config.redisUrl) {
     bus = new RedisBus({ url: config.redisUrl, logger, ...(deps.redisPrefix ? { prefix: deps.redisPrefix } : {}) });
@@ -79,8 +82,7 @@ export async function startServer(
     allowedOrigins: config.allowedOrigins,
     metrics,
     probes: [
-      // A real query: it fails when the engine cannot answer.
-      { name: 'storage', check: () => storage.getSession('00000000-0000-4000-8000-000000000000') },
+      { name: 'storage', check: () => storage.ping() },
       ...(bus ? [{ name: 'redis', check: () => bus.ping() }] : []),
     ],
     webRoot: deps.webRoot ?? DEFAULT_WEB_ROOT,
@@ -130,13 +132,22 @@ export async function startServer(
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // Port taken, say: release what was opened so the caller can exit or retry cleanly.
+    stopHeartbeat();
+    await hub.shutdown(CloseCode.ServiceRestart, 'server failed to start');
+    await bus?.close();
+    if (!deps.storage) await storage.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? (address.address === '::' ? 'localhost' : `[${address.address}]`) : address.address === '0.0.0.0' ? 'localhost' : address.address;
   let closing: Promise<void> | null = null;

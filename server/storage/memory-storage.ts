@@ -76,6 +76,10 @@ export class MemoryStorage implements Storage {
     return (this.sessions.get(id)?.log ?? []).map((entry) => ({ ...entry }));
   }
 
+  async ping(): Promise<void> {
+    this.check();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
   }

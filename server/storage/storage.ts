@@ -62,6 +62,11 @@ export interface Storage {
   saveSnapshot(id: string, state: Uint8Array, uptoSeq: number): Promise<void>;
   /** Every logged update of a session, oldest first (the session's history). */
   history(id: string): Promise<Array<{ seq: number; at: number; update: Uint8Array }>>;
+  /**
+   * Resolves when the engine answers a trivial query, rejects otherwise (closed, unreachable,
+   * or too slow). Used by readiness (`/readyz`); it never throws synchronously.
+   */
+  ping(): Promise<void>;
   /** Releases the underlying resources; further calls fail. */
   close(): Promise<void>;
 }

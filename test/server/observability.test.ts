@@ -34,14 +34,14 @@ describe('health and metrics', () => {
       await redis.up();
       await waitForAsync(async () => (await fetch(`${server.url}/readyz`)).status === 200, 'ready again', 10_000);
 
-      const getSession = storage.getSession.bind(storage);
-      storage.getSession = async () => {
+      const ping = storage.ping.bind(storage);
+      storage.ping = async () => {
         throw new Error('database unreachable');
       };
       res = await fetch(`${server.url}/readyz`);
       assert.equal(res.status, 503);
       assert.match(((await res.json()) as { checks: Record<string, string> }).checks.storage!, /database unreachable/);
-      storage.getSession = getSession;
+      storage.ping = ping;
     } finally {
       await server.close();
       await redis.down();

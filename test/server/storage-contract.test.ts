@@ -1,20 +1,46 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { after, afterEach, describe, it } from 'node:test';
+import pg from 'pg';
 import * as Y from 'yjs';
+import { createLogger } from '../../server/logger.js';
 import { MemoryStorage } from '../../server/storage/memory-storage.js';
+import { PostgresStorage } from '../../server/storage/postgres-storage.js';
 import { SqliteStorage } from '../../server/storage/sqlite-storage.js';
 import type { SessionRecord, Storage } from '../../server/storage/storage.js';
+import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from './helpers/postgres.js';
 import { tempDir } from './helpers/server.js';
 
 const dirs: Array<{ remove: () => void }> = [];
 after(() => dirs.forEach((dir) => dir.remove()));
 
-const engines: Record<string, () => { storage: Storage; reopen?: () => Storage }> = {
-  memory: () => ({ storage: new MemoryStorage() }),
-  sqlite: () => {
+/** Storages and schemas of the running test, released after it whatever its outcome. */
+const opened: Storage[] = [];
+const schemas: string[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((storage) => storage.close()));
+  await Promise.all(schemas.splice(0).map((schema) => dropSchema(TEST_DATABASE_URL, schema)));
+});
+
+const quiet = createLogger('silent');
+const openPostgres = async (schema: string): Promise<PostgresStorage> => {
+  const storage = await PostgresStorage.open(TEST_DATABASE_URL, { schema, logger: quiet });
+  opened.push(storage);
+  return storage;
+};
+
+type Engine = { storage: Storage; reopen?: () => Promise<Storage> };
+const engines: Record<string, () => Promise<Engine>> = {
+  memory: async () => ({ storage: new MemoryStorage() }),
+  sqlite: async () => {
     const dir = tempDir();
     dirs.push(dir);
-    return { storage: new SqliteStorage(dir.dir), reopen: () => new SqliteStorage(dir.dir) };
+    return { storage: new SqliteStorage(dir.dir), reopen: async () => new SqliteStorage(dir.dir) };
+  },
+  // Each test gets a fresh schema in the shared database, dropped afterwards.
+  postgres: async () => {
+    const schema = uniqueSchema();
+    schemas.push(schema);
+    return { storage: await openPostgres(schema), reopen: () => openPostgres(schema) };
   },
 };
 
@@ -42,7 +68,7 @@ function rebuild(loaded: { snapshot: Uint8Array | null; updates: Uint8Array[] })
 for (const [name, make] of Object.entries(engines)) {
   describe(`storage contract: ${name}`, () => {
     it('creates sessions and reads them back; unknown ids are null; ids are unique', async () => {
-      const { storage } = make();
+      const { storage } = await make();
       const r = record({ language: 'python' });
       await storage.createSession(r, new Uint8Array([0, 0]));
       assert.deepEqual(await storage.getSession(r.id), r);
@@ -52,7 +78,7 @@ for (const [name, make] of Object.entries(engines)) {
     });
 
     it('logs updates in order, applies touches, and rebuilds the document', async () => {
-      const { storage } = make();
+      const { storage } = await make();
       const e = editor();
       e.text.insert(0, 'hello');
       const r = record();
@@ -84,7 +110,7 @@ for (const [name, make] of Object.entries(engines)) {
     });
 
     it('writes a batch all or nothing', async () => {
-      const { storage } = make();
+      const { storage } = await make();
       const e = editor();
       e.text.insert(0, 'a');
       const r = record();
@@ -101,7 +127,7 @@ for (const [name, make] of Object.entries(engines)) {
     });
 
     it('loads from the latest snapshot and keeps the whole history', async () => {
-      const { storage } = make();
+      const { storage } = await make();
       const e = editor();
       e.text.insert(0, 'v1');
       const r = record();
@@ -122,15 +148,69 @@ for (const [name, make] of Object.entries(engines)) {
       await storage.close();
     });
 
-    if (name === 'sqlite') {
+    it('stores bytes exactly (zeros, 0xff, large values) and hands back Uint8Arrays', async () => {
+      const { storage } = await make();
+      const r = record();
+      const initial = new Uint8Array([0, 255, 0, 1, 92, 120, 39]);
+      await storage.createSession(r, initial);
+      const large = new Uint8Array(300_000).map((_, i) => (i * 7919) % 256);
+      // A view into a bigger buffer: only its own bytes may be stored.
+      const view = new Uint8Array([9, 9, 1, 2, 3, 9]).subarray(2, 5);
+      const last = await storage.write({ updates: [{ sessionId: r.id, update: large, at: 1 }, { sessionId: r.id, update: view, at: 2 }], touches: [] });
+      await storage.saveSnapshot(r.id, new Uint8Array([0, 0, 255]), last.get(r.id)! - 1);
+      const history = await storage.history(r.id);
+      assert.deepEqual(history.map((h) => Array.from(h.update.subarray(0, 8))), [Array.from(initial), Array.from(large.subarray(0, 8)), [1, 2, 3]]);
+      assert.ok(history.every((h) => h.update instanceof Uint8Array));
+      assert.ok(Buffer.from(history[1]!.update).equals(Buffer.from(large)));
+      const loaded = await storage.loadDocument(r.id);
+      assert.deepEqual(Array.from(loaded.snapshot!), [0, 0, 255]);
+      assert.deepEqual(loaded.updates.map((u) => Array.from(u)), [[1, 2, 3]]);
+      assert.equal(loaded.lastSeq, last.get(r.id));
+      await storage.close();
+    });
+
+    it('reports the last seq of each session in a batch that mixes sessions', async () => {
+      const { storage } = await make();
+      const [a, b] = [record(), record()];
+      await storage.createSession(a, new Uint8Array([1]));
+      await storage.createSession(b, new Uint8Array([2]));
+      const updates = [a, b, a, a, b].map((r, i) => ({ sessionId: r.id, update: new Uint8Array([10 + i]), at: 10 + i }));
+      const last = await storage.write({ updates, touches: [{ sessionId: a.id, lastActivity: 14 }, { sessionId: b.id, lastActivity: 14 }] });
+      for (const r of [a, b]) {
+        const history = await storage.history(r.id);
+        assert.deepEqual(history.map((h) => h.at), [1000, ...updates.filter((u) => u.sessionId === r.id).map((u) => u.at)]);
+        assert.equal(last.get(r.id), history.at(-1)!.seq);
+        assert.equal((await storage.loadDocument(r.id)).lastSeq, history.at(-1)!.seq);
+        assert.equal((await storage.getSession(r.id))?.lastActivity, 1000);
+      }
+      await storage.close();
+    });
+
+    it('refuses updates for an unknown session, and an empty batch is a no-op', async () => {
+      const { storage } = await make();
+      await assert.rejects(
+        storage.write({ updates: [{ sessionId: 'ffffffff-ffff-4fff-bfff-ffffffffffff', update: new Uint8Array([0, 0]), at: 1 }], touches: [] }),
+      );
+      assert.equal((await storage.write({ updates: [], touches: [] })).size, 0);
+      await storage.close();
+    });
+
+    it('answers ping while open and rejects once closed', async () => {
+      const { storage } = await make();
+      await storage.ping();
+      await storage.close();
+      await assert.rejects(storage.ping());
+    });
+
+    if (name !== 'memory') {
       it('keeps everything across a reopen', async () => {
-        const engine = make();
+        const engine = await make();
         const e = editor();
         e.text.insert(0, 'durable');
         const r = record();
         await engine.storage.createSession(r, e.updates[0]!);
         await engine.storage.close();
-        const reopened = engine.reopen!();
+        const reopened = await engine.reopen!();
         assert.deepEqual(await reopened.getSession(r.id), r);
         assert.equal(rebuild(await reopened.loadDocument(r.id)), 'durable');
         await reopened.close();
@@ -138,3 +218,26 @@ for (const [name, make] of Object.entries(engines)) {
     }
   });
 }
+
+describe('postgres storage: migrations', () => {
+  it('two instances opening a fresh schema at once apply each migration exactly once', async () => {
+    const schema = uniqueSchema('migrate');
+    schemas.push(schema);
+    const [a, b] = await Promise.all([openPostgres(schema), openPostgres(schema), openPostgres(schema)]);
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
+      assert.deepEqual(rows.map((row) => row.version), [1]);
+    } finally {
+      await client.end();
+    }
+    const r = record();
+    await a!.createSession(r, new Uint8Array([0, 0]));
+    assert.deepEqual(await b!.getSession(r.id), r);
+  });
+
+  it('rejects a schema name that is not a plain identifier', async () => {
+    await assert.rejects(PostgresStorage.open(TEST_DATABASE_URL, { schema: 'x"; DROP TABLE y; --' }), RangeError);
+  });
+});
