@@ -1,9 +1,73 @@
-// Web build (app and embed bundle). Placeholder until the web app lands: writes a minimal page.
+// Web build: the app (index.html + a content-hashed app bundle) and the embed bundle
+// (`embed/interview-room.js`, a fixed name other sites put in a script tag). Fails when a library
+// that must exist once (yjs, @codemirror/state) is bundled twice, and prints the embed's size.
+import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 
-/** Builds the browser bundles into `outDir`. */
+/** Budget for the embed bundle, gzipped (issue 3). */
+export const EMBED_BUDGET_BYTES = 300 * 1024;
+
+/** Packages that break when two copies load (both detect it and warn, and state stops working). */
+const SINGLETONS = ['yjs', '@codemirror/state', '@codemirror/view', 'lib0'];
+
+const shared = {
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  sourcemap: true,
+  legalComments: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+};
+
+/** Throws if the build pulled a singleton package from two different folders. */
+function checkSingletons(metafile, label) {
+  for (const name of SINGLETONS) {
+    const roots = new Set();
+    for (const input of Object.keys(metafile.inputs)) {
+      const at = input.lastIndexOf(`node_modules/${name}/`);
+      if (at !== -1) roots.add(input.slice(0, at + `node_modules/${name}/`.length));
+    }
+    if (roots.size > 1) throw new Error(`${label}: ${name} is bundled ${roots.size} times (${[...roots].join(', ')}); dedupe it with npm dedupe`);
+  }
+}
+
+/** Gzipped size of a file in bytes (level 9, as a CDN would serve it). */
+export function gzipSize(file) {
+  return zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length;
+}
+
+/** Builds the browser bundles into `outDir` and returns the embed bundle's sizes. */
 export async function buildWeb({ root, outDir }) {
+  fs.rmSync(path.join(outDir, 'assets'), { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
-  fs.copyFileSync(path.join(root, 'web', 'index.html'), path.join(outDir, 'index.html'));
+
+  const app = await build({
+    ...shared,
+    entryPoints: { app: path.join(root, 'web', 'app', 'main.ts') },
+    outdir: path.join(outDir, 'assets'),
+    entryNames: '[name]-[hash]',
+  });
+  checkSingletons(app.metafile, 'app bundle');
+  const appFile = Object.keys(app.metafile.outputs).find((file) => file.endsWith('.js'));
+  const appUrl = '/' + path.relative(outDir, path.resolve(root, appFile)).split(path.sep).join('/');
+  // The hashed name lets the server cache assets for long while index.html itself is revalidated.
+  const html = fs.readFileSync(path.join(root, 'web', 'index.html'), 'utf8');
+  if (!html.includes('src="/app.js"')) throw new Error('web/index.html must load the app with <script type="module" src="/app.js">');
+  fs.writeFileSync(path.join(outDir, 'index.html'), html.replace('src="/app.js"', `src="${appUrl}"`));
+
+  const embedFile = path.join(outDir, 'embed', 'interview-room.js');
+  const embed = await build({ ...shared, entryPoints: [path.join(root, 'web', 'embed.ts')], outfile: embedFile });
+  checkSingletons(embed.metafile, 'embed bundle');
+
+  const raw = fs.statSync(embedFile).size;
+  const gzipped = gzipSize(embedFile);
+  const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+  console.log(`embed bundle: embed/interview-room.js ${kb(raw)} raw, ${kb(gzipped)} gzipped (budget ${kb(EMBED_BUDGET_BYTES)})`);
+  if (gzipped > EMBED_BUDGET_BYTES) throw new Error(`embed bundle is ${kb(gzipped)} gzipped, over the ${kb(EMBED_BUDGET_BYTES)} budget`);
+  return { embedBytes: raw, embedGzipBytes: gzipped };
 }

@@ -8,7 +8,11 @@ import { buildWeb } from './build-web.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
-const outputs = [path.join(dist, 'server', 'main.js'), path.join(dist, 'web', 'index.html')];
+const outputs = [
+  path.join(dist, 'server', 'main.js'),
+  path.join(dist, 'web', 'index.html'),
+  path.join(dist, 'web', 'embed', 'interview-room.js'),
+];
 
 function newestSource(dir) {
   let newest = 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure what the tests need is on this machine: PostgreSQL on 127.0.0.1:5432 and Redis on
 # 127.0.0.1:6379 (started when they do not answer, installed from Debian first when missing), and
-# Debian's Chromium for browser tests. Services that already answer are used as they are.
+# Debian's Chromium for browser tests and nginx for the load-balancer test. Services that already
+# answer are used as they are.
 # ENSURE_PG_CLUSTER, ENSURE_PG_PORT and ENSURE_REDIS_PORT exist to try this script on spare ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -96,4 +97,10 @@ ensure_redis
 if { compgen -G "test/web/*.test.ts" || compgen -G "test/e2e/*.test.ts"; } > /dev/null && [ ! -x /usr/bin/chromium ]; then
   echo "installing Debian's chromium for the browser tests"
   apt_install chromium
+fi
+
+# The load-balancer test runs deploy/nginx.conf with Debian's nginx.
+if ! command -v nginx > /dev/null; then
+  echo "ensure-services: installing Debian's nginx for the load-balancer test"
+  apt_install nginx-light || apt_install nginx
 fi

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import type { RunningServer } from '../../server/server.js';
+import { codeOf, launchBrowser, startAppServer, waitForState } from './helpers.js';
+
+let server: RunningServer;
+let browser: Browser;
+
+before(async () => {
+  server = await startAppServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('the home page creates a session and its link opens the room', async () => {
+  const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await page.getByRole('heading', { name: 'Interview room' }).waitFor();
+  await page.locator('home-page select').selectOption('python');
+  await page.getByRole('button', { name: 'Create session' }).click();
+
+  const link = page.getByLabel('Shareable link');
+  await link.waitFor();
+  const shared = await link.inputValue();
+  assert.match(shared, new RegExp(`^${server.url}/session/[0-9a-f-]{36}$`));
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  await page.getByRole('button', { name: 'Copied' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), shared);
+
+  // Follow the link the way a candidate would: a fresh browser context, a cold load of the URL.
+  const candidate = await (await browser.newContext()).newPage();
+  await candidate.goto(shared);
+  await candidate.getByLabel('Your name, as others will see it').fill('Candidate');
+  await candidate.getByRole('button', { name: 'Join' }).click();
+  await waitForState(candidate, 'connected');
+  assert.equal(await candidate.locator('interview-room [part="language"]').inputValue(), 'python');
+  assert.deepEqual(await candidate.locator('interview-room [part="participants"] li .name').allTextContents(), ['Candidate']);
+
+  // The name is remembered: a reload goes straight into the room.
+  await candidate.reload();
+  await waitForState(candidate, 'connected');
+  assert.equal(await candidate.getByLabel('Your name, as others will see it').count(), 0);
+
+  // In-app navigation on the creator's page: "Open the room" goes to the room without a reload.
+  await page.getByRole('link', { name: /Open the room/ }).click();
+  await page.waitForURL(shared);
+  await page.getByLabel('Your name, as others will see it').fill('Interviewer');
+  await page.getByRole('button', { name: 'Join' }).click();
+  await waitForState(page, 'connected');
+  await page.locator('interview-room [part="participants"] li .name', { hasText: 'Candidate' }).waitFor();
+  await candidate.locator('interview-room [part="participants"] li .name', { hasText: 'Interviewer' }).waitFor();
+  // Both show the same code: whatever the server seeded, with no client-side template added.
+  assert.equal(await codeOf(page), await codeOf(candidate));
+  await context.close();
+  await candidate.context().close();
+});

@@ -1,0 +1,46 @@
+/**
+ * Participants as seen through Yjs awareness: each client publishes `{ user: { name, color } }`
+ * (the field names y-codemirror.next reads for remote carets).
+ */
+import type { Awareness } from 'y-protocols/awareness';
+
+/** One person in the room. */
+export interface Participant {
+  /** The Yjs client id; unique per open editor, so one person in two tabs appears twice. */
+  clientId: number;
+  /** Display name exactly as the participant typed it (render as text, never as HTML). */
+  name: string;
+  /** CSS colour of their caret and list entry. */
+  color: string;
+  /** Whether this entry is the local user. */
+  isLocal: boolean;
+}
+
+/** Caret colours with enough contrast on light and dark backgrounds. */
+const PALETTE = ['#e5484d', '#0b8a5c', '#3e63dd', '#d6409f', '#ad5700', '#8e4ec6', '#0d74ce', '#6f6e00'];
+
+/** A colour picked from the palette by client id, so a participant keeps it across reconnects. */
+export function colorFor(clientId: number): string {
+  return PALETTE[clientId % PALETTE.length]!;
+}
+
+/** Longest display name kept; longer ones are cut so a hostile peer cannot flood the list. */
+export const MAX_NAME_LENGTH = 40;
+
+/** Trims and bounds a name; an empty one becomes `fallback`. */
+export function cleanName(raw: unknown, fallback: string): string {
+  const name = typeof raw === 'string' ? raw.trim().slice(0, MAX_NAME_LENGTH) : '';
+  return name || fallback;
+}
+
+/** The participants in `awareness`, local user first, then by name. Ignores malformed states. */
+export function readParticipants(awareness: Awareness): Participant[] {
+  const list: Participant[] = [];
+  for (const [clientId, state] of awareness.getStates()) {
+    const user = (state as { user?: { name?: unknown; color?: unknown } }).user;
+    if (!user) continue;
+    const color = typeof user.color === 'string' && /^#[0-9a-f]{6}$/i.test(user.color) ? user.color : colorFor(clientId);
+    list.push({ clientId, name: cleanName(user.name, 'Anonymous'), color, isLocal: clientId === awareness.clientID });
+  }
+  return list.sort((a, b) => Number(b.isLocal) - Number(a.isLocal) || a.name.localeCompare(b.name) || a.clientId - b.clientId);
+}
