@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import { createLogger } from '../server/logger.js';
 import { SessionHub } from '../server/sessions/session-hub.js';
 import { SqliteStorage } from '../server/storage/sqlite-storage.js';
-import type { Storage } from '../server/storage/storage.js';
+import { LEGACY_ACCESS, type Storage } from '../server/storage/storage.js';
 import { tempDir } from '../test/server/helpers/server.js';
 
 /** Time to load a session whose history holds `updates` keystroke updates, from SQLite. */
@@ -17,7 +17,7 @@ export async function historyLoad(updates = 100_000, snapshotEvery = 500): Promi
       const times: number[] = [];
       let length = 0;
       for (let run = 0; run < 5; run++) {
-        const hub = new SessionHub({ storage, logger: createLogger('silent'), flushIntervalMs: 50, unloadGraceMs: 60_000, snapshotEvery: Number.MAX_SAFE_INTEGER, sessionTtlMs: 86_400_000 });
+        const hub = new SessionHub({ storage, logger: createLogger('silent'), flushIntervalMs: 50, unloadGraceMs: 60_000, snapshotEvery: Number.MAX_SAFE_INTEGER, sessionTtlMs: 86_400_000, sessionMaxAgeMs: 86_400_000, maxDocumentBytes: 2 ** 30 });
         const started = performance.now();
         const live = await hub.open(id);
         times.push(performance.now() - started);
@@ -43,7 +43,7 @@ async function typedSession(storage: Storage, count: number, snapshotEvery: numb
   const pending: Uint8Array[] = [];
   doc.on('update', (update: Uint8Array) => pending.push(update));
   doc.getMap('meta').set('language', 'javascript');
-  await storage.createSession({ id, createdAt: Date.now(), lastActivity: Date.now(), language: 'javascript' }, pending.shift()!);
+  await storage.createSession({ id, createdAt: Date.now(), lastActivity: Date.now(), language: 'javascript', access: { ...LEGACY_ACCESS } }, pending.shift()!);
   const source = 'for (let i = 0; i < n; i++) { total += values[i] * weight; }\n';
   let written = 0;
   while (written < count) {

@@ -37,6 +37,26 @@ export interface Config {
   allowedOrigins: AllowedOrigins;
   /** Redis that carries sessions between instances; unset for a single instance. */
   redisUrl: string | undefined;
+  /** A session older than this expires however active it is. */
+  sessionMaxAgeMs: number;
+  /** Key for signing tokens; generated and kept in DATA_DIR when unset. */
+  serverSecret: string | undefined;
+  /** Lifetime of an access token. */
+  tokenTtlMs: number;
+  /** Keys that may create sessions over REST; empty: anyone may. */
+  apiKeys: ReadonlySet<string>;
+  maxDocumentBytes: number;
+  maxParticipants: number;
+  maxConnectionsPerIp: number;
+  messagesPerSecond: number;
+  messageBurst: number;
+  joinTimeoutMs: number;
+  /** REST requests per minute per address: all of /api, session creation, token requests. */
+  rateLimits: { api: number; create: number; token: number };
+  /** Hops of trusted proxies in front (X-Forwarded-For); 0 trusts none. */
+  trustProxy: number;
+  /** PEM files to serve HTTPS/WSS directly. */
+  tls: { cert: string; key: string } | undefined;
 }
 
 /** Thrown at startup when an environment variable has a value we cannot use. */
@@ -101,6 +121,17 @@ function checkDatabaseUrl(raw: string): void {
   throw new ConfigError(`DATABASE_URL=${shown} must be a URL like postgres://user:password@host:5432/db`);
 }
 
+function checkSecret(secret: string | undefined): string | undefined {
+  if (secret !== undefined && secret.length < 32) throw new ConfigError('SERVER_SECRET must be at least 32 characters (e.g. `openssl rand -base64 48`)');
+  return secret;
+}
+
+function tlsFiles(cert: string | undefined, key: string | undefined): { cert: string; key: string } | undefined {
+  if (!cert && !key) return undefined;
+  if (!cert || !key) throw new ConfigError('TLS_CERT and TLS_KEY must be set together (paths to PEM files)');
+  return { cert: path.resolve(cert), key: path.resolve(key) };
+}
+
 /** Reads the configuration from `env` (default: `process.env`); throws ConfigError on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const get = (name: string): string | undefined => {
@@ -141,5 +172,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jsonCoalesceMs: duration('JSON_COALESCE', '25ms'),
     allowedOrigins: parseOrigins(get('ALLOWED_ORIGINS') ?? '*'),
     redisUrl: get('REDIS_URL'),
+    sessionMaxAgeMs: duration('SESSION_MAX_AGE', '90d'),
+    serverSecret: checkSecret(get('SERVER_SECRET')),
+    tokenTtlMs: duration('TOKEN_TTL', '4h'),
+    apiKeys: new Set((get('API_KEYS') ?? '').split(',').map((key) => key.trim()).filter(Boolean)),
+    maxDocumentBytes: size('MAX_DOCUMENT_BYTES', '4mb'),
+    maxParticipants: parseInteger('MAX_PARTICIPANTS', get('MAX_PARTICIPANTS') ?? '50', 1, 100_000),
+    maxConnectionsPerIp: parseInteger('MAX_CONNECTIONS_PER_IP', get('MAX_CONNECTIONS_PER_IP') ?? '100', 1, 1_000_000),
+    messagesPerSecond: parseInteger('MESSAGES_PER_SECOND', get('MESSAGES_PER_SECOND') ?? '100', 1, 1_000_000),
+    messageBurst: parseInteger('MESSAGE_BURST', get('MESSAGE_BURST') ?? '300', 1, 1_000_000),
+    joinTimeoutMs: duration('JOIN_TIMEOUT', '30s'),
+    rateLimits: {
+      api: parseInteger('RATE_LIMIT_API', get('RATE_LIMIT_API') ?? '600', 0, 1_000_000),
+      create: parseInteger('RATE_LIMIT_CREATE', get('RATE_LIMIT_CREATE') ?? '60', 0, 1_000_000),
+      token: parseInteger('RATE_LIMIT_TOKEN', get('RATE_LIMIT_TOKEN') ?? '30', 0, 1_000_000),
+    },
+    trustProxy: parseInteger('TRUST_PROXY', get('TRUST_PROXY') ?? '0', 0, 10),
+    tls: tlsFiles(get('TLS_CERT'), get('TLS_KEY')),
   };
 }

@@ -1,15 +1,15 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WebSocketServer } from 'ws';
 import { CloseCode } from '../shared/protocol/close-codes.js';
-import { isSessionId } from '../shared/session-id.js';
 import type { Config } from './config.js';
+import { AccessService } from './access/access-service.js';
+import { loadServerSecret } from './access/server-secret.js';
+import { TokenSigner } from './access/tokens.js';
 import { createApp } from './http/app.js';
-import { isOriginAllowed } from './http/cors.js';
-import { JsonConnection } from './json/json-connection.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './observability/metrics.js';
 import { RedisBus } from './scale/redis-bus.js';
@@ -18,9 +18,7 @@ import { MemoryStorage } from './storage/memory-storage.js';
 import { PostgresStorage } from './storage/postgres-storage.js';
 import { SqliteStorage } from './storage/sqlite-storage.js';
 import type { Storage } from './storage/storage.js';
-import { acceptYjsConnection } from './sync/yjs-connection.js';
-import { startHeartbeat, trackLiveness } from './ws/heartbeat.js';
-import { closeWith, meterSocket } from './ws/safe-send.js';
+import { attachWebSockets } from './ws/upgrade.js';
 
 /** A running server. */
 export interface RunningServer {
@@ -62,8 +60,7 @@ export async function startServer(
     await bus.connect();
   }
   // Gauges read these lazily, after the servers below exist.
-  const sockets = { yjs: () => yjsServer.clients.size, json: () => jsonServer.clients.size };
-  const metrics: Metrics = new Metrics({ sessions: (): number => hub.loadedCount, connections: (protocol) => sockets[protocol]() });
+  const metrics: Metrics = new Metrics({ sessions: (): number => hub.loadedCount, connections: (protocol) => sockets[protocol].clients.size });
   const hub: SessionHub = new SessionHub({
     storage,
     logger,
@@ -73,13 +70,32 @@ export async function startServer(
     unloadGraceMs: config.unloadGraceMs,
     snapshotEvery: config.snapshotEvery,
     sessionTtlMs: config.sessionTtlMs,
+    sessionMaxAgeMs: config.sessionMaxAgeMs,
+    maxDocumentBytes: config.maxDocumentBytes,
   });
-  const app = createApp({
+  const secret = loadServerSecret({ secret: config.serverSecret, dataDir: config.dataDir, persist: config.storage === 'sqlite' });
+  const access = new AccessService({
     hub,
+    storage,
+    signer: new TokenSigner(secret, config.tokenTtlMs),
+    logger,
+    maxParticipants: config.maxParticipants,
+    ...(bus ? { announce: (id: string) => bus.announceAccess(id) } : {}),
+  });
+  if (bus) {
+    bus.onAccessChange = (id) => {
+      access.refresh(id).catch((error: unknown) => logger.error({ err: error, sessionId: id }, 'applying an access change from another instance failed'));
+    };
+  }
+  const app = createApp({
+    access,
     logger,
     maxBodyBytes: config.maxBodyBytes,
     maxCodeChars: config.maxCodeChars,
     allowedOrigins: config.allowedOrigins,
+    apiKeys: config.apiKeys,
+    rateLimits: config.rateLimits,
+    trustProxy: config.trustProxy,
     metrics,
     probes: [
       { name: 'storage', check: () => storage.ping() },
@@ -87,50 +103,13 @@ export async function startServer(
     ],
     webRoot: deps.webRoot ?? DEFAULT_WEB_ROOT,
   });
-  const server = http.createServer(app);
-  const wsOptions = { noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false } as const;
-  const yjsServer = new WebSocketServer(wsOptions);
-  const jsonServer = new WebSocketServer(wsOptions);
-  const stopHeartbeat = startHeartbeat([yjsServer, jsonServer], config.pingIntervalMs);
-  let nextConnectionId = 1;
-
-  server.on('upgrade', (req, socket, head) => {
-    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
-    const target = pathname === '/ws' ? jsonServer : pathname.startsWith('/yjs/') ? yjsServer : null;
-    if (!target) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    if (!isOriginAllowed(config.allowedOrigins, req.headers.origin)) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    target.handleUpgrade(req, socket, head, (ws) => {
-      const connectionLog = logger.child({ conn: nextConnectionId++, path: target === yjsServer ? '/yjs' : '/ws' });
-      trackLiveness(ws);
-      const protocol = target === yjsServer ? 'yjs' : 'json';
-      ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
-        metrics.messages.inc({ protocol, direction: 'in' });
-        metrics.bytes.inc({ protocol, direction: 'in' }, Array.isArray(data) ? data.reduce((n, part) => n + part.length, 0) : data.byteLength);
-      });
-      meterSocket(ws, (bytes) => {
-        metrics.messages.inc({ protocol, direction: 'out' });
-        metrics.bytes.inc({ protocol, direction: 'out' }, bytes);
-      });
-      ws.on('error', (error) => connectionLog.warn({ err: error }, 'websocket error'));
-      if (target === jsonServer) {
-        new JsonConnection(ws, { hub, logger: connectionLog, maxCodeChars: config.maxCodeChars, coalesceMs: config.jsonCoalesceMs, metrics });
-        return;
-      }
-      // y-websocket puts the room name after the server URL: /yjs/<sessionId>[?params]
-      const sessionId = decodeURIComponent(pathname.slice('/yjs/'.length));
-      if (!isSessionId(sessionId)) {
-        closeWith(ws, CloseCode.SessionNotFound, 'malformed session id');
-        return;
-      }
-      acceptYjsConnection(ws, sessionId, hub, connectionLog.child({ sessionId }), metrics);
-    });
-  });
+  const server = config.tls
+    ? https.createServer({ cert: fs.readFileSync(config.tls.cert), key: fs.readFileSync(config.tls.key) }, app)
+    : http.createServer(app);
+  // A slow or silent HTTP client cannot hold a socket for long.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
+  const sockets = attachWebSockets(server, { config, hub, access, logger, metrics });
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -142,7 +121,7 @@ export async function startServer(
     });
   } catch (error) {
     // Port taken, say: release what was opened so the caller can exit or retry cleanly.
-    stopHeartbeat();
+    await sockets.close();
     await hub.shutdown(CloseCode.ServiceRestart, 'server failed to start');
     await bus?.close();
     if (!deps.storage) await storage.close();
@@ -154,22 +133,13 @@ export async function startServer(
 
   return {
     port: address.port,
-    url: `http://${host}:${address.port}`,
+    url: `${config.tls ? 'https' : 'http'}://${host}:${address.port}`,
     hub,
     close() {
       closing ??= (async () => {
-        stopHeartbeat();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         await hub.shutdown(CloseCode.ServiceRestart, 'server restarting');
-        for (const wss of [yjsServer, jsonServer]) {
-          for (const ws of wss.clients) closeWith(ws, CloseCode.ServiceRestart, 'server restarting');
-        }
-        // Give close frames a moment to go out, then cut whatever is left.
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        for (const wss of [yjsServer, jsonServer]) {
-          for (const ws of wss.clients) ws.terminate();
-          wss.close();
-        }
+        await sockets.close();
         server.closeAllConnections();
         await closed;
         await bus?.close();

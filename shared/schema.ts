@@ -11,3 +11,9 @@ export const META_MAP = 'meta';
 
 /** Key of the session's language (a `Language`) in the meta map. */
 export const LANGUAGE_KEY = 'language';
+
+/**
+ * Key of the read-only lock (boolean) in the meta map: true while the interviewer has locked the
+ * editor for candidates. Written by the server only; the server enforces it, editors show it.
+ */
+export const READ_ONLY_KEY = 'readOnly';

@@ -3,7 +3,9 @@ import path from 'node:path';
 import express, { type Express } from 'express';
 import { ErrorCode } from '../../shared/protocol/errors.js';
 import type { Logger } from '../logger.js';
-import type { SessionHub } from '../sessions/session-hub.js';
+import type { AccessService } from '../access/access-service.js';
+import { rateLimits } from './rate-limits.js';
+import { securityHeaders } from './security-headers.js';
 import { cors, type AllowedOrigins } from './cors.js';
 import { healthRoutes, type ReadinessProbe } from './health-routes.js';
 import { errorHandler, sendError } from './http-error.js';
@@ -13,7 +15,11 @@ import { sessionsRoutes } from './sessions-routes.js';
 
 /** Options of the HTTP application. */
 export interface AppOptions {
-  hub: SessionHub;
+  access: AccessService;
+  apiKeys: ReadonlySet<string>;
+  rateLimits: { api: number; create: number; token: number };
+  /** Hops of trusted proxies (rate limits key on the client address they report). */
+  trustProxy: number;
   logger: Logger;
   maxBodyBytes: number;
   maxCodeChars: number;
@@ -29,10 +35,14 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', options.trustProxy);
   app.use(requestLog(options.logger, options.metrics));
+  app.use(securityHeaders());
   app.use(cors(options.allowedOrigins));
   app.use(healthRoutes(options));
-  app.use('/api/sessions', sessionsRoutes(options));
+  const limits = rateLimits(options.rateLimits);
+  app.use('/api', limits.api);
+  app.use('/api/sessions', sessionsRoutes({ ...options, limits }));
   app.use('/api', (req, res) => sendError(res, 404, ErrorCode.NotFound, `no API route ${req.method} ${req.originalUrl}`));
 
   app.use(express.static(options.webRoot, { index: false, maxAge: '1h' }));

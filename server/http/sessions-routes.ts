@@ -1,103 +1,152 @@
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { DEFAULT_LANGUAGE, LANGUAGES } from '../../shared/languages.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
 import { isSessionId } from '../../shared/session-id.js';
+import type { AccessService, SessionView } from '../access/access-service.js';
+import type { Presented } from '../access/authorize.js';
 import type { Logger } from '../logger.js';
 import { SessionError } from '../sessions/session-error.js';
-import type { SessionHub } from '../sessions/session-hub.js';
+import { apiKeyGuard, bearer } from './api-keys.js';
 import { sendError } from './http-error.js';
+import type { RateLimits } from './rate-limits.js';
 
 /** Options of the sessions API. */
 export interface SessionsRoutesOptions {
-  hub: SessionHub;
+  access: AccessService;
   logger: Logger;
   maxBodyBytes: number;
   maxCodeChars: number;
+  /** Keys that may create sessions; empty means anyone may. */
+  apiKeys: ReadonlySet<string>;
+  limits: RateLimits;
 }
+
+const password = z.string().min(8, 'password must be at least 8 characters').max(200, 'password must be at most 200 characters');
 
 /** The REST API under `/api/sessions`. */
 export function sessionsRoutes(options: SessionsRoutesOptions): Router {
-  const { hub } = options;
+  const { access } = options;
   const router = Router();
+  const json = [requireJsonIfBody, express.json({ limit: options.maxBodyBytes, strict: false })];
   const createBody = z
     .object({
       language: z.enum(LANGUAGES, { error: () => `language must be one of ${LANGUAGES.join(', ')}` }).optional(),
       code: z.string().max(options.maxCodeChars, `code must be at most ${options.maxCodeChars} characters`).optional(),
+      password: password.optional(),
     })
     .strict();
+  const tokenBody = z.object({ ownerSecret: z.string().max(200).optional(), password: z.string().max(200).optional() }).strict();
+  const patchBody = z
+    .object({ readOnly: z.boolean().optional(), password: password.nullable().optional(), rotateOwnerSecret: z.literal(true).optional() })
+    .strict()
+    .refine((body) => Object.keys(body).length > 0, 'give at least one of readOnly, password, rotateOwnerSecret');
 
-  router.post(
-    '/',
-    requireJsonIfBody,
-    express.json({ limit: options.maxBodyBytes, strict: false }),
-    async (req: Request, res: Response) => {
-      const parsed = createBody.safeParse(req.body === undefined ? {} : req.body);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
-        const unsupported = issue.path[0] === 'language' && typeof (req.body as { language?: unknown }).language === 'string';
-        return sendError(res, 400, unsupported ? ErrorCode.UnsupportedLanguage : ErrorCode.InvalidBody, `${where}${issue.message}`);
-      }
-      const language = parsed.data.language ?? DEFAULT_LANGUAGE;
-      let record;
-      try {
-        record = await hub.create(language, parsed.data.code ?? '');
-      } catch (error) {
-        options.logger.error({ err: error }, 'session creation failed');
-        return sendError(res, 503, ErrorCode.Unavailable, 'the session could not be stored; try again shortly');
-      }
+  router.post('/', options.limits.create, apiKeyGuard(options.apiKeys), ...json, async (req: Request, res: Response) => {
+    const body = parse(createBody, req, res);
+    if (!body) return;
+    try {
+      const { record, ownerSecret } = await access.create(body.language ?? DEFAULT_LANGUAGE, body.code ?? '', body.password);
       const url = `/session/${record.id}`;
       res.status(201).location(url).json({
         id: record.id,
         url,
+        interviewerUrl: `${url}#owner=${ownerSecret}`,
+        ownerSecret,
         language: record.language,
+        private: record.access.passwordHash !== null,
         createdAt: new Date(record.createdAt).toISOString(),
       });
-    },
-  );
-
-  router.get('/:id', async (req: Request<{ id: string }>, res: Response) => {
-    const id = req.params.id;
-    if (!checkId(id, res)) return;
-    try {
-      const info = await hub.describe(id);
-      res.json({
-        id: info.id,
-        url: `/session/${info.id}`,
-        language: info.language,
-        participants: info.participants,
-        createdAt: new Date(info.createdAt).toISOString(),
-        lastActivity: new Date(info.lastActivity).toISOString(),
-      });
     } catch (error) {
-      refuse(error, res);
+      if (error instanceof SessionError) return refuse(error, res);
+      options.logger.error({ err: error }, 'session creation failed');
+      sendError(res, 503, ErrorCode.Unavailable, 'the session could not be stored; try again shortly');
     }
   });
 
-  router.get('/:id/code', async (req: Request<{ id: string }>, res: Response) => {
-    const id = req.params.id;
-    if (!checkId(id, res)) return;
-    try {
-      const code = await hub.code(id);
-      res.type('text/plain; charset=utf-8').send(code);
-    } catch (error) {
-      refuse(error, res);
-    }
-  });
+  router.post('/:id/token', options.limits.token, ...json, handle(async (req, res, id) => {
+    const body = parse(tokenBody, req, res);
+    if (!body) return;
+    const issued = await access.token(id, { ...body, token: bearer(req) });
+    res.json({ token: issued.token, role: issued.role, expiresAt: new Date(issued.expiresAt).toISOString() });
+  }));
+
+  router.get('/:id', handle(async (req, res, id) => {
+    res.json(view(await access.view(id, presented(req))));
+  }));
+
+  router.get('/:id/code', handle(async (req, res, id) => {
+    const code = await access.code(id, presented(req));
+    res.type('text/plain; charset=utf-8').send(code);
+  }));
+
+  router.patch('/:id', ...json, handle(async (req, res, id) => {
+    const body = parse(patchBody, req, res);
+    if (!body) return;
+    const updated = await access.update(id, presented(req), body);
+    res.json({
+      ...view(updated),
+      ...(updated.ownerSecret ? { ownerSecret: updated.ownerSecret, interviewerUrl: `/session/${id}#owner=${updated.ownerSecret}` } : {}),
+    });
+  }));
+
+  router.delete('/:id', handle(async (req, res, id) => {
+    await access.end(id, presented(req));
+    res.status(204).end();
+  }));
 
   return router;
 }
 
-function checkId(id: string, res: Response): boolean {
-  if (isSessionId(id)) return true;
-  sendError(res, 400, ErrorCode.InvalidSessionId, `${JSON.stringify(String(id).slice(0, 60))} is not a session id (a UUID v4)`);
-  return false;
+/** The REST form of a session. */
+function view(session: SessionView) {
+  return {
+    id: session.id,
+    url: `/session/${session.id}`,
+    language: session.language,
+    participants: session.participants,
+    private: session.private,
+    readOnly: session.readOnly,
+    ended: session.ended,
+    role: session.role,
+    createdAt: new Date(session.createdAt).toISOString(),
+    lastActivity: new Date(session.lastActivity).toISOString(),
+  };
 }
 
-function refuse(error: unknown, res: Response): void {
-  if (error instanceof SessionError) return sendError(res, error.status, error.code, error.message);
-  throw error;
+function presented(req: Request): Presented {
+  return { token: bearer(req) };
+}
+
+/** Validates `:id`, runs the handler, and turns refusals into their JSON error. */
+function handle(run: (req: Request<{ id: string }>, res: Response, id: string) => Promise<void>): RequestHandler<{ id: string }> {
+  return async (req, res) => {
+    const id = req.params.id;
+    if (!isSessionId(id)) {
+      return sendError(res, 400, ErrorCode.InvalidSessionId, `${JSON.stringify(String(id).slice(0, 60))} is not a session id (a UUID v4)`);
+    }
+    try {
+      await run(req, res, id);
+    } catch (error) {
+      if (error instanceof SessionError) return refuse(error, res);
+      throw error;
+    }
+  };
+}
+
+function parse<T>(schema: z.ZodType<T>, req: Request, res: Response): T | null {
+  const parsed = schema.safeParse(req.body === undefined ? {} : req.body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
+  const unsupported = issue.path[0] === 'language' && typeof (req.body as { language?: unknown }).language === 'string';
+  sendError(res, 400, unsupported ? ErrorCode.UnsupportedLanguage : ErrorCode.InvalidBody, `${where}${issue.message}`);
+  return null;
+}
+
+function refuse(error: SessionError, res: Response): void {
+  if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+  sendError(res, error.status, error.code, error.message);
 }
 
 /** A request that carries a body must say it is JSON (415 otherwise); an empty body is fine. */

@@ -3,7 +3,12 @@ import { isSessionId } from '../../shared/session-id.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
 import type { JsonClientMessage, JsonServerMessage } from '../../shared/protocol/json-messages.js';
 import { LANGUAGE_KEY } from '../../shared/schema.js';
+import type { AccessService } from '../access/access-service.js';
+import type { Presented } from '../access/authorize.js';
+import type { Role } from '../access/tokens.js';
+import { RateGuard } from '../limits/token-bucket.js';
 import type { Logger } from '../logger.js';
+import { CloseCode } from '../../shared/protocol/close-codes.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { LiveSession, Participant } from '../sessions/live-session.js';
 import type { SessionHub } from '../sessions/session-hub.js';
@@ -16,6 +21,11 @@ import { parseClientMessage } from './parse-message.js';
 /** Options of a JSON-protocol connection. */
 export interface JsonConnectionOptions {
   hub: SessionHub;
+  access: AccessService;
+  messagesPerSecond: number;
+  messageBurst: number;
+  /** A connection that has not joined within this long is closed. */
+  joinTimeoutMs: number;
   logger: Logger;
   maxCodeChars: number;
   coalesceMs: number;
@@ -38,6 +48,10 @@ const MAX_QUEUED_WHILE_JOINING = 128;
  */
 export class JsonConnection implements Participant, JsonPeer {
   readonly kind = 'json' as const;
+  role: Role = 'candidate';
+  epoch = 0;
+  private readonly rate: RateGuard;
+  private joinTimer: NodeJS.Timeout | null;
   private state: 'idle' | 'joining' | 'joined' = 'idle';
   private live: LiveSession | null = null;
   private room: JsonRoom | null = null;
@@ -52,7 +66,12 @@ export class JsonConnection implements Participant, JsonPeer {
     private readonly ws: WebSocket,
     private readonly options: JsonConnectionOptions,
   ) {
+    this.rate = new RateGuard(options.messagesPerSecond, options.messageBurst);
+    this.joinTimer = setTimeout(() => closeWith(ws, CloseCode.Unresponsive, 'no join received'), options.joinTimeoutMs);
     ws.on('message', (data, isBinary) => {
+      const verdict = this.rate.check();
+      if (verdict === 'close') return closeWith(ws, CloseCode.TooMany, 'too many messages; slow down');
+      if (verdict === 'refuse') return this.error(ErrorCode.RateLimited, 'too many messages; this one was dropped');
       if (isBinary) return this.error(ErrorCode.InvalidMessage, 'binary frames are not part of this protocol; send JSON text');
       const text = Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data as Buffer).toString();
       if (this.state === 'joining') {
@@ -108,10 +127,13 @@ export class JsonConnection implements Participant, JsonPeer {
   private dispatch(message: JsonClientMessage): void {
     if (message.type === 'join') {
       if (this.state !== 'idle') return this.error(ErrorCode.AlreadyJoined, 'this connection has already joined a session');
-      return this.join(message.sessionId);
+      return this.join(message.sessionId, { token: message.token, password: message.password, ownerSecret: message.ownerSecret });
     }
     if (this.state !== 'joined' || !this.live || !this.room) {
       return this.error(ErrorCode.NotJoined, `send "join" with a sessionId before "${message.type}"`);
+    }
+    if (this.role === 'candidate' && this.live.record.access.readOnly) {
+      return this.error(ErrorCode.ReadOnly, 'the interviewer has locked the editor; nothing changed');
     }
     if (message.type === 'codeChange') return this.codeChange(message.code, message.version);
     const live = this.live;
@@ -120,14 +142,18 @@ export class JsonConnection implements Participant, JsonPeer {
     }
   }
 
-  private join(sessionId: string): void {
+  private join(sessionId: string, presented: Presented): void {
     if (!isSessionId(sessionId)) {
       return this.error(ErrorCode.InvalidSessionId, `sessionId ${JSON.stringify(String(sessionId).slice(0, 40))} is not a session id (a UUID)`);
     }
     this.state = 'joining';
-    this.options.hub.open(sessionId).then(
-      (live) => {
+    this.options.access.admit(sessionId, presented).then(
+      ({ live, grant }) => {
         if (this.ws.readyState !== WebSocket.OPEN) return;
+        if (this.joinTimer) clearTimeout(this.joinTimer);
+        this.joinTimer = null;
+        this.role = grant.role;
+        this.epoch = grant.epoch;
         this.live = live;
         this.room = JsonRoom.of(live);
         this.state = 'joined';
@@ -145,6 +171,8 @@ export class JsonConnection implements Participant, JsonPeer {
           language: live.language,
           participants: live.participants.size,
           version: this.room.version,
+          role: grant.role,
+          readOnly: live.record.access.readOnly,
         });
         this.send({ type: 'participants', count: live.participants.size });
         this.drain();
@@ -177,6 +205,10 @@ export class JsonConnection implements Participant, JsonPeer {
     const base = this.baseFor(version);
     const current = live.text.toString();
     const edits = mergeEdits(base, current, code);
+    const inserted = edits.reduce((sum, edit) => sum + Buffer.byteLength(edit.insert), 0);
+    if (inserted > 0 && !this.options.hub.fits(live, inserted)) {
+      return this.error(ErrorCode.DocumentTooLarge, `the document would exceed ${this.options.hub.maxDocumentBytes} bytes; nothing changed`);
+    }
     if (edits.length > 0) {
       const started = performance.now();
       live.doc.transact(() => {
@@ -214,6 +246,8 @@ export class JsonConnection implements Participant, JsonPeer {
   }
 
   private dispose(): void {
+    if (this.joinTimer) clearTimeout(this.joinTimer);
+    this.joinTimer = null;
     if (this.updateTimer) clearTimeout(this.updateTimer);
     this.updateTimer = null;
     this.queued = [];

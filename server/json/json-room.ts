@@ -1,5 +1,5 @@
 import type * as Y from 'yjs';
-import { LANGUAGE_KEY } from '../../shared/schema.js';
+import { LANGUAGE_KEY, READ_ONLY_KEY } from '../../shared/schema.js';
 import type { JsonServerMessage } from '../../shared/protocol/json-messages.js';
 import type { Attachment, LiveSession } from '../sessions/live-session.js';
 
@@ -76,6 +76,7 @@ export class JsonRoom implements Attachment {
 
   private readonly onMeta = (event: Y.YMapEvent<unknown>): void => {
     if (event.keysChanged.has(LANGUAGE_KEY)) this.broadcast({ type: 'languageUpdate', language: this.live.language });
+    if (event.keysChanged.has(READ_ONLY_KEY)) this.broadcast({ type: 'access', readOnly: this.live.record.access.readOnly });
   };
 
   /**

@@ -8,6 +8,9 @@ const schemas = {
     type: z.literal('join'),
     sessionId: z.string().max(100),
     name: z.string().max(100).optional(),
+    token: z.string().max(2000).optional(),
+    password: z.string().max(200).optional(),
+    ownerSecret: z.string().max(200).optional(),
   }),
   codeChange: z.object({
     type: z.literal('codeChange'),

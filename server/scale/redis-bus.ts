@@ -61,6 +61,7 @@ interface Link {
  */
 export class RedisBus implements SessionBus {
   readonly instanceId = randomUUID().slice(0, 13);
+  onAccessChange: ((sessionId: string) => void) | null = null;
   private readonly commands: Redis;
   private readonly subscriber: Redis;
   private readonly links = new Map<string, Link>();
@@ -154,6 +155,11 @@ export class RedisBus implements SessionBus {
     this.setParticipants(live.id, 0);
   }
 
+  announceAccess(sessionId: string): void {
+    if (this.commands.status !== 'ready') return;
+    this.run(this.commands.publish(`${this.prefix}s:${sessionId}`, `x|${this.instanceId}|`));
+  }
+
   setParticipants(sessionId: string, count: number): void {
     if (this.commands.status !== 'ready') return;
     const key = this.participantsKey(sessionId);
@@ -226,6 +232,10 @@ export class RedisBus implements SessionBus {
       return;
     }
     if (message.instance === this.instanceId) return;
+    if (message.kind === 'access') {
+      this.onAccessChange?.(id);
+      return;
+    }
     try {
       awarenessProtocol.applyAwarenessUpdate(link.live.awareness, message.payload, REDIS_ORIGIN);
     } catch (error) {

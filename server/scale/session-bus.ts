@@ -20,6 +20,10 @@ export interface SessionBus {
   setParticipants(sessionId: string, count: number): void;
   /** The participant count over every live instance (`local` is this instance's own). */
   participants(sessionId: string, local: number): Promise<number>;
+  /** Tells the other instances that a session's access changed, so they enforce it too. */
+  announceAccess(sessionId: string): void;
+  /** Called when another instance announced an access change. */
+  onAccessChange: ((sessionId: string) => void) | null;
   /** Resolves when Redis answers (readiness). */
   ping(): Promise<void>;
   /** Withdraws this instance's counts and disconnects. */

@@ -2,13 +2,23 @@ import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import { isLanguage, type Language } from '../../shared/languages.js';
 import { CODE_TEXT, LANGUAGE_KEY, META_MAP } from '../../shared/schema.js';
+import type { Role } from '../access/tokens.js';
 import type { SessionRecord } from '../storage/storage.js';
 
 /** Anyone connected to a session, over either protocol. */
 export interface Participant {
   readonly kind: 'yjs' | 'json';
+  /** What this participant may do; fixed when it joined. */
+  readonly role: Role;
+  /** The access epoch of its role when it joined: a change of epoch revokes it. */
+  readonly epoch: number;
   /** Closes the participant's connection with a WebSocket close code and a reason. */
   close(code: number, reason: string): void;
+}
+
+/** Whether a transaction origin is a connection (as opposed to the server, storage or Redis). */
+export function isParticipant(origin: unknown): origin is Participant {
+  return typeof origin === 'object' && origin !== null && 'kind' in origin && 'role' in origin;
 }
 
 /** Something attached to a live session that must be released with it. */
@@ -28,6 +38,8 @@ export class LiveSession {
   readonly participants = new Set<Participant>();
   /** Sequence number of the last update of this session known to be in storage. */
   lastSeq = 0;
+  /** Encoded size of the document, approximately: exact at load, then plus each update's size. */
+  approxBytes = 0;
   /** Updates received since the last snapshot was written. */
   updatesSinceSnapshot = 0;
   /** When this document was loaded (ms since the epoch). */

@@ -18,6 +18,21 @@ export class SessionError extends Error {
       case ErrorCode.SessionNotFound:
       case ErrorCode.SessionExpired:
         return 404;
+      case ErrorCode.Unauthorized:
+      case ErrorCode.InvalidCredentials:
+      case ErrorCode.ApiKeyRequired:
+      case ErrorCode.InvalidApiKey:
+        return 401;
+      case ErrorCode.Forbidden:
+        return 403;
+      case ErrorCode.SessionEnded:
+        return 410;
+      case ErrorCode.DocumentTooLarge:
+        return 413;
+      case ErrorCode.SessionFull:
+      case ErrorCode.TooManyConnections:
+      case ErrorCode.RateLimited:
+        return 429;
       case ErrorCode.Unavailable:
         return 503;
       default:
@@ -34,6 +49,17 @@ export class SessionError extends Error {
         return CloseCode.SessionExpired;
       case ErrorCode.Unavailable:
         return CloseCode.TryAgainLater;
+      case ErrorCode.Unauthorized:
+      case ErrorCode.InvalidCredentials:
+        return CloseCode.Unauthorized;
+      case ErrorCode.Forbidden:
+        return CloseCode.Forbidden;
+      case ErrorCode.SessionEnded:
+        return CloseCode.SessionEnded;
+      case ErrorCode.SessionFull:
+      case ErrorCode.TooManyConnections:
+      case ErrorCode.RateLimited:
+        return CloseCode.TooMany;
       default:
         return CloseCode.BadRequest;
     }

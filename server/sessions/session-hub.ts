@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import * as Y from 'yjs';
 import type { Language } from '../../shared/languages.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
-import { CODE_TEXT, LANGUAGE_KEY, META_MAP } from '../../shared/schema.js';
+import { CODE_TEXT, LANGUAGE_KEY, META_MAP, READ_ONLY_KEY } from '../../shared/schema.js';
 import type { Logger } from '../logger.js';
-import type { SessionRecord, Storage, StoredDocument } from '../storage/storage.js';
+import type { SessionAccess, SessionRecord, Storage, StoredDocument } from '../storage/storage.js';
 import { WriteQueue } from '../storage/write-queue.js';
-import { LiveSession, type Participant } from './live-session.js';
+import { isParticipant, LiveSession, type Participant } from './live-session.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { SessionBus } from '../scale/session-bus.js';
 import { REDIS_ORIGIN, SERVER_ORIGIN, STORAGE_ORIGIN } from './origins.js';
@@ -20,6 +20,10 @@ export interface SessionHubOptions {
   unloadGraceMs: number;
   snapshotEvery: number;
   sessionTtlMs: number;
+  /** A session older than this is expired however active it is (absolute time-to-live). */
+  sessionMaxAgeMs: number;
+  /** Largest encoded document an update may grow a session to. */
+  maxDocumentBytes: number;
   /** Carries sessions between instances (Redis); absent for a single instance. */
   bus?: SessionBus;
   metrics?: Metrics;
@@ -64,12 +68,13 @@ export class SessionHub {
   }
 
   /** Creates a session; the initial code is written into its document here, once, by the server. */
-  async create(language: Language, code: string): Promise<SessionRecord> {
+  async create(language: Language, code: string, access: SessionAccess): Promise<SessionRecord> {
     const now = this.now();
-    const record: SessionRecord = { id: randomUUID(), createdAt: now, lastActivity: now, language };
+    const record: SessionRecord = { id: randomUUID(), createdAt: now, lastActivity: now, language, access };
     const doc = new Y.Doc();
     doc.transact(() => {
       doc.getMap(META_MAP).set(LANGUAGE_KEY, language);
+      doc.getMap(META_MAP).set(READ_ONLY_KEY, access.readOnly);
       if (code) doc.getText(CODE_TEXT).insert(0, code);
     }, SERVER_ORIGIN);
     const initial = Y.encodeStateAsUpdate(doc);
@@ -77,6 +82,33 @@ export class SessionHub {
     await this.options.storage.createSession(record, initial);
     this.options.logger.info({ sessionId: record.id, language }, 'session created');
     return record;
+  }
+
+  /** Largest encoded document an update may grow a session to. */
+  get maxDocumentBytes(): number {
+    return this.options.maxDocumentBytes;
+  }
+
+  /**
+   * Whether `bytes` more fit in the session's document. The running estimate only grows (deleted
+   * text still counts until it is measured), so when it says no, the document is measured exactly
+   * before refusing.
+   */
+  fits(live: LiveSession, bytes: number): boolean {
+    const max = this.options.maxDocumentBytes;
+    if (live.approxBytes + bytes <= max) return true;
+    live.approxBytes = Y.encodeStateAsUpdate(live.doc).length;
+    return live.approxBytes + bytes <= max;
+  }
+
+  /** The loaded session, if it is in memory. */
+  loaded(id: string): LiveSession | undefined {
+    return this.live.get(id);
+  }
+
+  /** The session's record (from memory when loaded); throws SessionError when unknown or expired. */
+  async record(id: string): Promise<SessionRecord> {
+    return this.live.get(id)?.record ?? this.findRecord(id);
   }
 
   /** Current facts about a session; throws SessionError when it is unknown or expired. */
@@ -188,7 +220,8 @@ export class SessionHub {
   }
 
   private isExpired(record: SessionRecord): boolean {
-    return this.now() - record.lastActivity > this.options.sessionTtlMs;
+    const now = this.now();
+    return now - record.lastActivity > this.options.sessionTtlMs || now - record.createdAt > this.options.sessionMaxAgeMs;
   }
 
   private async load(id: string): Promise<LiveSession> {
@@ -206,15 +239,25 @@ export class SessionHub {
     this.apply(live.doc, id, stored);
     live.lastSeq = stored.lastSeq;
     live.updatesSinceSnapshot = stored.updatesSinceSnapshot;
+    live.approxBytes = Y.encodeStateAsUpdate(live.doc).length;
+    // The lock may have changed while the document was not loaded: the record is authoritative.
+    if (live.meta.get(READ_ONLY_KEY) !== record.access.readOnly) {
+      live.doc.transact(() => live.meta.set(READ_ONLY_KEY, record.access.readOnly), SERVER_ORIGIN);
+    }
     live.doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin === STORAGE_ORIGIN) return;
       const at = this.now();
       live.record.lastActivity = at;
       live.updatesSinceSnapshot++;
+      live.approxBytes += update.length;
       // The instance whose participant made an update stores it; the others only relay it.
       if (origin !== REDIS_ORIGIN) this.queue.push({ sessionId: id, update, at });
     });
     live.meta.observe((event) => {
+      // Only the server writes the lock flag: a client that flips it is put right at once.
+      if (event.keysChanged.has(READ_ONLY_KEY) && isParticipant(event.transaction.origin)) {
+        live.doc.transact(() => live.meta.set(READ_ONLY_KEY, live.record.access.readOnly), SERVER_ORIGIN);
+      }
       if (!event.keysChanged.has(LANGUAGE_KEY)) return;
       const language = live.language;
       live.record.language = language;

@@ -1,4 +1,4 @@
-import type { SessionRecord, Storage, StoredDocument, WriteBatch } from './storage.js';
+import type { SessionAccess, SessionRecord, Storage, StoredDocument, WriteBatch } from './storage.js';
 
 interface MemorySession {
   record: SessionRecord;
@@ -16,7 +16,7 @@ export class MemoryStorage implements Storage {
     this.check();
     if (this.sessions.has(record.id)) throw new Error(`session ${record.id} already exists`);
     this.sessions.set(record.id, {
-      record: { ...record },
+      record: { ...record, access: { ...record.access } },
       log: [{ seq: ++this.seq, at: record.createdAt, update: initialUpdate.slice() }],
       snapshot: null,
     });
@@ -25,7 +25,14 @@ export class MemoryStorage implements Storage {
   async getSession(id: string): Promise<SessionRecord | null> {
     this.check();
     const session = this.sessions.get(id);
-    return session ? { ...session.record } : null;
+    return session ? { ...session.record, access: { ...session.record.access } } : null;
+  }
+
+  async updateAccess(id: string, access: SessionAccess): Promise<void> {
+    this.check();
+    const session = this.sessions.get(id);
+    if (!session) throw new Error(`session ${id} does not exist`);
+    session.record.access = { ...access };
   }
 
   async write(batch: WriteBatch): Promise<Map<string, number>> {

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { isLanguage } from '../../shared/languages.js';
 import { createLogger, type Logger } from '../logger.js';
-import type { SessionRecord, SessionTouch, Storage, StoredDocument, WriteBatch } from './storage.js';
+import { parseAccess, type SessionAccess, type SessionRecord, type SessionTouch, type Storage, type StoredDocument, type WriteBatch } from './storage.js';
 
 /** Options of PostgresStorage.open. */
 export interface PostgresStorageOptions {
@@ -46,6 +46,11 @@ const MIGRATIONS: Array<{ version: number; name: string; sql: string }> = [
         data bytea NOT NULL
       );`,
   },
+  {
+    version: 2,
+    name: 'session access settings',
+    sql: `ALTER TABLE sessions ADD COLUMN access text;`,
+  },
 ];
 
 /** Arbitrary key namespacing our advisory locks (pg_advisory_xact_lock(int, int)). */
@@ -56,6 +61,7 @@ interface SessionRow {
   created_at: string;
   last_activity: string;
   language: string;
+  access: string | null;
 }
 
 /** Copies a bytea value out of pg's Buffer, which may be a slice of Node's shared buffer pool. */
@@ -87,9 +93,10 @@ export class PostgresStorage implements Storage {
   ) {
     const s = `"${schema}"`;
     this.sql = {
-      insertSession: `INSERT INTO ${s}.sessions (id, created_at, last_activity, language) VALUES ($1, $2, $3, $4)`,
+      insertSession: `INSERT INTO ${s}.sessions (id, created_at, last_activity, language, access) VALUES ($1, $2, $3, $4, $5)`,
+      updateAccess: `UPDATE ${s}.sessions SET access = $1 WHERE id = $2`,
       insertUpdate: `INSERT INTO ${s}.updates (session_id, at, data) VALUES ($1, $2, $3)`,
-      getSession: `SELECT id, created_at, last_activity, language FROM ${s}.sessions WHERE id = $1`,
+      getSession: `SELECT id, created_at, last_activity, language, access FROM ${s}.sessions WHERE id = $1`,
       // One multi-row insert per batch; ORDER BY ord makes seq follow the batch's order.
       insertUpdates: `WITH inserted AS (
           INSERT INTO ${s}.updates (session_id, at, data)
@@ -154,7 +161,7 @@ export class PostgresStorage implements Storage {
 
   async createSession(record: SessionRecord, initialUpdate: Uint8Array): Promise<void> {
     await this.transaction(async (client) => {
-      await client.query(this.sql.insertSession, [record.id, record.createdAt, record.lastActivity, record.language]);
+      await client.query(this.sql.insertSession, [record.id, record.createdAt, record.lastActivity, record.language, JSON.stringify(record.access)]);
       await client.query(this.sql.insertUpdate, [record.id, record.createdAt, buffer(initialUpdate)]);
     });
   }
@@ -168,7 +175,13 @@ export class PostgresStorage implements Storage {
       createdAt: Number(row.created_at),
       lastActivity: Number(row.last_activity),
       language: isLanguage(row.language) ? row.language : 'javascript',
+      access: parseAccess(row.access),
     };
+  }
+
+  async updateAccess(id: string, access: SessionAccess): Promise<void> {
+    const { rowCount } = await this.pool.query(this.sql.updateAccess, [JSON.stringify(access), id]);
+    if (rowCount === 0) throw new Error(`session ${id} does not exist`);
   }
 
   async write(batch: WriteBatch): Promise<Map<string, number>> {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { isLanguage } from '../../shared/languages.js';
-import type { SessionRecord, Storage, StoredDocument, WriteBatch } from './storage.js';
+import { parseAccess, type SessionAccess, type SessionRecord, type Storage, type StoredDocument, type WriteBatch } from './storage.js';
 
 /** Schema versions, applied in order; `PRAGMA user_version` records how many ran. */
 const MIGRATIONS: string[] = [
@@ -25,6 +25,7 @@ const MIGRATIONS: string[] = [
      at INTEGER NOT NULL,
      data BLOB NOT NULL
    );`,
+  `ALTER TABLE sessions ADD COLUMN access TEXT;`,
 ];
 
 /** Runs `action`, retrying for up to 5 s while another connection holds the database lock. */
@@ -45,6 +46,7 @@ interface SessionRow {
   created_at: number;
   last_activity: number;
   language: string;
+  access: string | null;
 }
 
 /**
@@ -67,9 +69,10 @@ export class SqliteStorage implements Storage {
     whileBusy(() => this.migrate());
     this.statements = {
       insertSession: this.db.prepare(
-        'INSERT INTO sessions (id, created_at, last_activity, language) VALUES (?, ?, ?, ?)',
+        'INSERT INTO sessions (id, created_at, last_activity, language, access) VALUES (?, ?, ?, ?, ?)',
       ),
       getSession: this.db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
+      updateAccess: this.db.prepare('UPDATE sessions SET access = ? WHERE id = ?'),
       insertUpdate: this.db.prepare('INSERT INTO updates (session_id, at, data) VALUES (?, ?, ?)'),
       touch: this.db.prepare(
         'UPDATE sessions SET last_activity = MAX(last_activity, ?), language = COALESCE(?, language) WHERE id = ?',
@@ -96,7 +99,7 @@ export class SqliteStorage implements Storage {
 
   async createSession(record: SessionRecord, initialUpdate: Uint8Array): Promise<void> {
     this.db.transaction(() => {
-      this.statements.insertSession.run(record.id, record.createdAt, record.lastActivity, record.language);
+      this.statements.insertSession.run(record.id, record.createdAt, record.lastActivity, record.language, JSON.stringify(record.access));
       this.statements.insertUpdate.run(record.id, record.createdAt, initialUpdate);
     })();
   }
@@ -109,7 +112,13 @@ export class SqliteStorage implements Storage {
       createdAt: row.created_at,
       lastActivity: row.last_activity,
       language: isLanguage(row.language) ? row.language : 'javascript',
+      access: parseAccess(row.access),
     };
+  }
+
+  async updateAccess(id: string, access: SessionAccess): Promise<void> {
+    const { changes } = this.statements.updateAccess.run(JSON.stringify(access), id);
+    if (changes === 0) throw new Error(`session ${id} does not exist`);
   }
 
   async write(batch: WriteBatch): Promise<Map<string, number>> {

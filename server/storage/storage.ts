@@ -1,11 +1,49 @@
 import type { Language } from '../../shared/languages.js';
 
+/**
+ * Who may do what in a session. Secrets are kept only as hashes. The epochs are bumped to revoke:
+ * a token carries the epoch of its role and stops working when it changes.
+ */
+export interface SessionAccess {
+  /** SHA-256 (hex) of the owner secret; empty for sessions created before roles existed. */
+  ownerSecretHash: string;
+  /** scrypt hash of the password (`scrypt$N$r$p$salt$hash`), or null for an ordinary session. */
+  passwordHash: string | null;
+  /** Candidates may read but not edit. */
+  readOnly: boolean;
+  /** When the interviewer ended the session, or null. */
+  endedAt: number | null;
+  candidateEpoch: number;
+  ownerEpoch: number;
+}
+
+/** Access of a session created before roles existed: open, with no interviewer. */
+export const LEGACY_ACCESS: SessionAccess = {
+  ownerSecretHash: '',
+  passwordHash: null,
+  readOnly: false,
+  endedAt: null,
+  candidateEpoch: 0,
+  ownerEpoch: 0,
+};
+
 /** What is kept of a session besides its document. */
 export interface SessionRecord {
   id: string;
   createdAt: number;
   lastActivity: number;
   language: Language;
+  access: SessionAccess;
+}
+
+/** Reads an access column written by `JSON.stringify(access)`; anything else is legacy access. */
+export function parseAccess(raw: string | null | undefined): SessionAccess {
+  if (!raw) return { ...LEGACY_ACCESS };
+  try {
+    return { ...LEGACY_ACCESS, ...(JSON.parse(raw) as Partial<SessionAccess>) };
+  } catch {
+    return { ...LEGACY_ACCESS };
+  }
 }
 
 /** One Yjs update as received, with the time it arrived. */
@@ -51,6 +89,8 @@ export interface Storage {
   createSession(record: SessionRecord, initialUpdate: Uint8Array): Promise<void>;
   /** The session's record, or null when it was never created. */
   getSession(id: string): Promise<SessionRecord | null>;
+  /** Replaces a session's access settings at once (not batched: access changes must be durable). */
+  updateAccess(id: string, access: SessionAccess): Promise<void>;
   /** Appends updates and applies touches in one transaction; returns the last seq per session written. */
   write(batch: WriteBatch): Promise<Map<string, number>>;
   /** Loads the latest snapshot and the updates logged after it. */

@@ -3,14 +3,20 @@ import * as encoding from 'lib0/encoding';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
+import * as authProtocol from 'y-protocols/auth';
 import * as syncProtocol from 'y-protocols/sync';
 import { CloseCode } from '../../shared/protocol/close-codes.js';
 import { YjsMessageType } from '../../shared/protocol/yjs-messages.js';
+import type { AccessService } from '../access/access-service.js';
+import type { Grant, Presented } from '../access/authorize.js';
+import type { Role } from '../access/tokens.js';
+import { RateGuard } from '../limits/token-bucket.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { LiveSession, Participant } from '../sessions/live-session.js';
 import type { SessionHub } from '../sessions/session-hub.js';
 import { closeWith, safeSend, toBytes } from '../ws/safe-send.js';
+import { guardAwareness } from './awareness-guard.js';
 import { YjsRoom, type YjsPeer } from './yjs-room.js';
 
 /** Frames a client may send before its session has loaded; more is abuse. */
@@ -30,14 +36,20 @@ class ProtocolError extends Error {}
 class YjsConnection implements Participant, YjsPeer {
   readonly kind = 'yjs' as const;
   readonly controlled = new Set<number>();
+  readonly role: Role;
+  readonly epoch: number;
   private readonly room: YjsRoom;
+  /** The awareness client id this connection speaks for: the first one it sets. */
+  private ownClientId: number | null = null;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly live: LiveSession,
-    private readonly logger: Logger,
-    private readonly metrics?: Metrics,
+    grant: Grant,
+    private readonly context: YjsContext,
   ) {
+    this.role = grant.role;
+    this.epoch = grant.epoch;
     this.room = YjsRoom.of(live);
   }
 
@@ -59,8 +71,8 @@ class YjsConnection implements Participant, YjsPeer {
       this.dispatch(message);
     } catch (error) {
       const reason = error instanceof ProtocolError ? error.message : 'malformed y-websocket message';
-      this.logger.warn({ err: error, bytes: message.length }, 'closing yjs connection after a bad frame');
-      this.metrics?.errors.inc({ kind: 'bad_yjs_frame' });
+      this.context.logger.warn({ err: error, bytes: message.length }, 'closing yjs connection after a bad frame');
+      this.context.metrics?.errors.inc({ kind: 'bad_yjs_frame' });
       closeWith(this.ws, CloseCode.BadRequest, reason);
     }
   }
@@ -88,8 +100,8 @@ class YjsConnection implements Participant, YjsPeer {
       case YjsMessageType.Sync:
         return this.handleSync(decoder);
       case YjsMessageType.Awareness: {
-        const update = decoding.readVarUint8Array(decoder);
-        awarenessProtocol.applyAwarenessUpdate(this.live.awareness, update, this);
+        const update = guardAwareness(decoding.readVarUint8Array(decoder), (id) => this.owns(id), this.role);
+        if (update) awarenessProtocol.applyAwarenessUpdate(this.live.awareness, update, this);
         return;
       }
       case YjsMessageType.QueryAwareness:
@@ -115,15 +127,39 @@ class YjsConnection implements Participant, YjsPeer {
         const update = decoding.readVarUint8Array(decoder);
         // Decode fully before applying: applyUpdate integrates structs before it reads the delete
         // set, so a frame corrupt at its end would otherwise be half applied.
-        Y.decodeUpdate(update);
+        const decoded = Y.decodeUpdate(update);
+        if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return;
+        if (this.role === 'candidate' && this.live.record.access.readOnly) return this.deny('read-only: the interviewer has locked the editor');
+        if (!this.context.hub.fits(this.live, update.length)) {
+          this.context.metrics?.errors.inc({ kind: 'document_too_large' });
+          return this.deny(`document size limit reached (${this.context.hub.maxDocumentBytes} bytes); the change was not applied`);
+        }
         const started = performance.now();
         Y.applyUpdate(this.live.doc, update, this);
-        this.metrics?.fanout.observe({ protocol: 'yjs' }, (performance.now() - started) / 1000);
+        this.context.metrics?.fanout.observe({ protocol: 'yjs' }, (performance.now() - started) / 1000);
         return;
       }
       default:
         throw new ProtocolError(`unknown sync message type ${syncType}`);
     }
+  }
+
+  /** Refuses an edit with y-protocols' permission-denied message (the stock provider logs it). */
+  private deny(reason: string): void {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, YjsMessageType.Auth);
+    authProtocol.writePermissionDenied(encoder, reason);
+    this.send(encoding.toUint8Array(encoder));
+  }
+
+  /** Whether this connection may set the awareness state of `clientId`: only its own one. */
+  private owns(clientId: number): boolean {
+    if (this.ownClientId === null) {
+      // Claiming an id someone else already holds is refused: nobody may pose as another.
+      if (this.live.awareness.getStates().has(clientId) && !this.controlled.has(clientId)) return false;
+      this.ownClientId = clientId;
+    }
+    return clientId === this.ownClientId;
   }
 
   private awarenessMessage(clients: number[]): Uint8Array {
@@ -134,18 +170,35 @@ class YjsConnection implements Participant, YjsPeer {
   }
 }
 
+/** What a `/yjs` connection needs from the server. */
+export interface YjsContext {
+  hub: SessionHub;
+  access: AccessService;
+  logger: Logger;
+  metrics?: Metrics;
+  messagesPerSecond: number;
+  messageBurst: number;
+}
+
 /**
- * Serves one WebSocket on `/yjs/<sessionId>`: frames that arrive while the document loads are
- * queued and handled only once it is fully loaded, so no sync answer is ever computed from a
- * partial document.
+ * Serves one WebSocket on `/yjs/<sessionId>`: checks the client's credentials (a `token` query
+ * parameter) and the limits, then queues frames that arrive while the document loads and handles
+ * them only once it is fully loaded, so no sync answer is ever computed from a partial document.
  */
-export function acceptYjsConnection(ws: WebSocket, sessionId: string, hub: SessionHub, logger: Logger, metrics?: Metrics): void {
+export function acceptYjsConnection(ws: WebSocket, sessionId: string, presented: Presented, context: YjsContext): void {
   const early: Uint8Array[] = [];
+  const rate = new RateGuard(context.messagesPerSecond, context.messageBurst, 1);
   let connection: YjsConnection | null = null;
   let live: LiveSession | null = null;
   let closed = false;
 
   ws.on('message', (data) => {
+    // A Yjs update cannot be dropped without the peers diverging, so a flood closes the
+    // connection instead: the client reconnects and resynchronizes, losing nothing.
+    if (rate.check() !== 'ok') {
+      context.metrics?.errors.inc({ kind: 'too_many_messages' });
+      return closeWith(ws, CloseCode.TooMany, 'too many messages; slow down');
+    }
     const bytes = toBytes(data);
     if (connection) return connection.handle(bytes);
     if (early.length >= MAX_EARLY_MESSAGES) return closeWith(ws, CloseCode.BadRequest, 'too many messages before sync');
@@ -155,16 +208,16 @@ export function acceptYjsConnection(ws: WebSocket, sessionId: string, hub: Sessi
     closed = true;
     if (connection && live) {
       connection.dispose();
-      hub.leave(live, connection);
+      context.hub.leave(live, connection);
     }
   });
 
-  hub.open(sessionId).then(
-    (opened) => {
+  context.access.admit(sessionId, presented).then(
+    ({ live: opened, grant }) => {
       if (closed) return;
       live = opened;
-      connection = new YjsConnection(ws, opened, logger, metrics);
-      hub.join(opened, connection);
+      connection = new YjsConnection(ws, opened, grant, context);
+      context.hub.join(opened, connection);
       connection.start();
       for (const message of early.splice(0)) connection.handle(message);
     },

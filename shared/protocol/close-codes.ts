@@ -10,14 +10,22 @@ export const CloseCode = {
   TryAgainLater: 1013,
   /** The client sent something that is not valid for the protocol. */
   BadRequest: 4400,
+  /** No valid credentials for a private session, or access changed (password, owner secret). */
+  Unauthorized: 4401,
+  /** Credentials that do not grant this (a token for another session). */
+  Forbidden: 4403,
   /** The session does not exist (or the id is malformed). */
   SessionNotFound: 4404,
   /** The session existed but has expired. */
   SessionExpired: 4410,
   /** A frame exceeded the configured size limit. */
   MessageTooLarge: 4413,
-  /** The client stopped answering pings or could not keep up with its outgoing queue. */
+  /** The client stopped answering pings, never joined, or could not keep up with its outgoing queue. */
   Unresponsive: 4408,
+  /** The interviewer ended the session. */
+  SessionEnded: 4411,
+  /** A limit: session full, too many connections from one address, too many messages. */
+  TooMany: 4429,
 } as const;
 
 /** One of the close codes above. */

@@ -19,6 +19,17 @@ export const ErrorCode = {
   NotFound: 'not_found',
   Unavailable: 'unavailable',
   Internal: 'internal_error',
+  Unauthorized: 'unauthorized',
+  InvalidCredentials: 'invalid_credentials',
+  Forbidden: 'forbidden',
+  SessionEnded: 'session_ended',
+  ReadOnly: 'read_only',
+  DocumentTooLarge: 'document_too_large',
+  SessionFull: 'session_full',
+  TooManyConnections: 'too_many_connections',
+  RateLimited: 'rate_limited',
+  ApiKeyRequired: 'api_key_required',
+  InvalidApiKey: 'invalid_api_key',
 } as const;
 
 /** One of the error codes above. */

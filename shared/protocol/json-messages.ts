@@ -12,6 +12,10 @@ export interface JoinMessage {
   sessionId: string;
   /** Optional display name (not used for counting). */
   name?: string;
+  /** Access token (see docs/access-api.md); or, instead, `password` / `ownerSecret`. */
+  token?: string;
+  password?: string;
+  ownerSecret?: string;
 }
 
 /** Client → server: the client's whole code after an edit. */
@@ -39,6 +43,16 @@ export interface InitMessage {
   language: Language;
   participants: number;
   version: number;
+  /** This client's role: `interviewer` or `candidate`. */
+  role: 'interviewer' | 'candidate';
+  /** Whether the interviewer has locked the editor for candidates. */
+  readOnly: boolean;
+}
+
+/** Server → client: the session's lock changed. */
+export interface AccessMessage {
+  type: 'access';
+  readOnly: boolean;
 }
 
 /** Server → client: the code changed through someone else (coalesced under bursts). */
@@ -80,4 +94,5 @@ export type JsonServerMessage =
   | CodeAckMessage
   | LanguageUpdateMessage
   | ParticipantsMessage
+  | AccessMessage
   | ErrorMessage;

@@ -6,7 +6,7 @@ import { createLogger } from '../../server/logger.js';
 import { MemoryStorage } from '../../server/storage/memory-storage.js';
 import { PostgresStorage } from '../../server/storage/postgres-storage.js';
 import { SqliteStorage } from '../../server/storage/sqlite-storage.js';
-import type { SessionRecord, Storage } from '../../server/storage/storage.js';
+import { LEGACY_ACCESS, type SessionRecord, type Storage } from '../../server/storage/storage.js';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from './helpers/postgres.js';
 import { tempDir } from './helpers/server.js';
 
@@ -47,7 +47,8 @@ const engines: Record<string, () => Promise<Engine>> = {
 let counter = 0;
 function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
   const id = `00000000-0000-4000-8000-${String(++counter).padStart(12, '0')}`;
-  return { id, createdAt: 1000, lastActivity: 1000, language: 'javascript', ...overrides };
+  const access = { ...LEGACY_ACCESS, ownerSecretHash: 'ab'.repeat(32) };
+  return { id, createdAt: 1000, lastActivity: 1000, language: 'javascript', access, ...overrides };
 }
 
 /** A Y.Doc edited in steps, handing out each step's update. */
@@ -106,6 +107,18 @@ for (const [name, make] of Object.entries(engines)) {
       assert.equal(history.length, 3);
       assert.deepEqual(history.map((h) => h.at), [1000, 2000, 2001]);
       assert.ok(history[0]!.seq < history[1]!.seq && history[1]!.seq < history[2]!.seq);
+      await storage.close();
+    });
+
+    it('keeps access settings, and replaces them at once', async () => {
+      const { storage } = await make();
+      const r = record();
+      await storage.createSession(r, new Uint8Array([0, 0]));
+      assert.deepEqual((await storage.getSession(r.id))?.access, r.access);
+      const access = { ...r.access, passwordHash: 'scrypt$1$2$3$salt$hash', readOnly: true, endedAt: 5000, candidateEpoch: 2, ownerEpoch: 1 };
+      await storage.updateAccess(r.id, access);
+      assert.deepEqual((await storage.getSession(r.id))?.access, access);
+      await assert.rejects(storage.updateAccess('ffffffff-ffff-4fff-bfff-ffffffffffff', access));
       await storage.close();
     });
 
@@ -228,7 +241,7 @@ describe('postgres storage: migrations', () => {
     await client.connect();
     try {
       const { rows } = await client.query<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
-      assert.deepEqual(rows.map((row) => row.version), [1]);
+      assert.deepEqual(rows.map((row) => row.version), [1, 2], 'each migration once, in order');
     } finally {
       await client.end();
     }

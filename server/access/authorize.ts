@@ -1,0 +1,54 @@
+import { ErrorCode } from '../../shared/protocol/errors.js';
+import { SessionError } from '../sessions/session-error.js';
+import type { SessionRecord } from '../storage/storage.js';
+import { ownerSecretMatches, verifyPassword } from './credentials.js';
+import type { Role, TokenSigner } from './tokens.js';
+
+/** Credentials a client presents: a token, or what a token is exchanged for. */
+export interface Presented {
+  token?: string | undefined;
+  ownerSecret?: string | undefined;
+  password?: string | undefined;
+}
+
+/** A role in a session, and the access epoch it was granted in (a later change revokes it). */
+export interface Grant {
+  role: Role;
+  epoch: number;
+}
+
+/** Whether a session needs a password from candidates. */
+export function isPrivate(record: SessionRecord): boolean {
+  return record.access.passwordHash !== null;
+}
+
+/**
+ * Decides what `presented` grants in a session, or throws SessionError (unauthorized, forbidden).
+ * A token wins over raw credentials; without any, an ordinary session admits a candidate and a
+ * private one admits nobody. Says nothing about ended sessions: callers decide what an ended
+ * session still allows.
+ */
+export async function authorize(record: SessionRecord, presented: Presented, signer: TokenSigner): Promise<Grant> {
+  const { access } = record;
+  if (presented.token) {
+    const claims = signer.verify(presented.token);
+    if (!claims) throw new SessionError(ErrorCode.Unauthorized, 'the token is invalid or has expired; get a new one');
+    if (claims.sid !== record.id) throw new SessionError(ErrorCode.Forbidden, 'the token is for another session');
+    const epoch = claims.role === 'interviewer' ? access.ownerEpoch : access.candidateEpoch;
+    if (claims.epoch !== epoch) throw new SessionError(ErrorCode.Unauthorized, "the session's access changed; sign in again");
+    return { role: claims.role, epoch };
+  }
+  if (presented.ownerSecret !== undefined) {
+    if (!ownerSecretMatches(presented.ownerSecret, access.ownerSecretHash)) {
+      throw new SessionError(ErrorCode.InvalidCredentials, 'the owner secret is not valid for this session');
+    }
+    return { role: 'interviewer', epoch: access.ownerEpoch };
+  }
+  if (access.passwordHash !== null) {
+    if (presented.password === undefined) throw new SessionError(ErrorCode.Unauthorized, 'this session is private: a password is required');
+    if (!(await verifyPassword(presented.password, access.passwordHash))) {
+      throw new SessionError(ErrorCode.InvalidCredentials, 'wrong password');
+    }
+  }
+  return { role: 'candidate', epoch: access.candidateEpoch };
+}

@@ -1,0 +1,120 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CloseCode } from '../../shared/protocol/close-codes.js';
+import { isSessionId } from '../../shared/session-id.js';
+import type { AccessService } from '../access/access-service.js';
+import type { Config } from '../config.js';
+import { isOriginAllowed } from '../http/cors.js';
+import { JsonConnection } from '../json/json-connection.js';
+import { ConnectionCounter } from '../limits/connection-counter.js';
+import type { Logger } from '../logger.js';
+import type { Metrics, Protocol } from '../observability/metrics.js';
+import type { SessionHub } from '../sessions/session-hub.js';
+import { acceptYjsConnection } from '../sync/yjs-connection.js';
+import { clientAddress } from './client-address.js';
+import { startHeartbeat, trackLiveness } from './heartbeat.js';
+import { closeWith, meterSocket } from './safe-send.js';
+
+/** The WebSocket side of a server: both endpoints, and how to stop them. */
+export interface WebSockets {
+  yjs: WebSocketServer;
+  json: WebSocketServer;
+  /** Tells every client to reconnect (1012), then cuts whatever is left. */
+  close(): Promise<void>;
+}
+
+/**
+ * Routes HTTP upgrades: `/yjs/<sessionId>` to the y-websocket protocol, `/ws` to the JSON
+ * protocol, anything else 404. Checks `Origin` (ALLOWED_ORIGINS) and connections per address
+ * before a socket is accepted, and meters every frame.
+ */
+export function attachWebSockets(
+  server: Server,
+  deps: { config: Config; hub: SessionHub; access: AccessService; logger: Logger; metrics: Metrics },
+): WebSockets {
+  const { config, hub, access, logger, metrics } = deps;
+  const options = { noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false } as const;
+  const yjs = new WebSocketServer(options);
+  const json = new WebSocketServer(options);
+  const stopHeartbeat = startHeartbeat([yjs, json], config.pingIntervalMs);
+  const perAddress = new ConnectionCounter(config.maxConnectionsPerIp);
+  let nextConnectionId = 1;
+
+  const refuse = (socket: Duplex, status: string): void => {
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  };
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const protocol: Protocol | null = url.pathname === '/ws' ? 'json' : url.pathname.startsWith('/yjs/') ? 'yjs' : null;
+    if (!protocol) return refuse(socket, '404 Not Found');
+    if (!isOriginAllowed(config.allowedOrigins, req.headers.origin)) return refuse(socket, '403 Forbidden');
+    const target = protocol === 'yjs' ? yjs : json;
+    target.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      const address = clientAddress(req, config.trustProxy);
+      const log = logger.child({ conn: nextConnectionId++, path: protocol === 'yjs' ? '/yjs' : '/ws' });
+      trackLiveness(ws);
+      meter(ws, protocol, metrics);
+      ws.on('error', (error) => log.warn({ err: error }, 'websocket error'));
+      // Accept, then close with a code: a browser cannot see the status of a refused upgrade.
+      if (!perAddress.acquire(address)) {
+        metrics.errors.inc({ kind: 'too_many_connections' });
+        return closeWith(ws, CloseCode.TooMany, 'too many connections from your address');
+      }
+      ws.on('close', () => perAddress.release(address));
+      if (protocol === 'json') {
+        new JsonConnection(ws, {
+          hub,
+          access,
+          logger: log,
+          metrics,
+          maxCodeChars: config.maxCodeChars,
+          coalesceMs: config.jsonCoalesceMs,
+          messagesPerSecond: config.messagesPerSecond,
+          messageBurst: config.messageBurst,
+          joinTimeoutMs: config.joinTimeoutMs,
+        });
+        return;
+      }
+      // y-websocket puts the room after the server URL: /yjs/<sessionId>?token=… (its `params`).
+      const sessionId = decodeURIComponent(url.pathname.slice('/yjs/'.length));
+      if (!isSessionId(sessionId)) return closeWith(ws, CloseCode.SessionNotFound, 'malformed session id');
+      const token = url.searchParams.get('token') ?? undefined;
+      acceptYjsConnection(ws, sessionId, { token }, {
+        hub,
+        access,
+        logger: log.child({ sessionId }),
+        metrics,
+        messagesPerSecond: config.messagesPerSecond,
+        messageBurst: config.messageBurst,
+      });
+    });
+  });
+
+  return {
+    yjs,
+    json,
+    async close() {
+      stopHeartbeat();
+      for (const wss of [yjs, json]) for (const ws of wss.clients) closeWith(ws, CloseCode.ServiceRestart, 'server restarting');
+      // Give close frames a moment to go out, then cut whatever is left.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      for (const wss of [yjs, json]) {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close();
+      }
+    },
+  };
+}
+
+function meter(ws: WebSocket, protocol: Protocol, metrics: Metrics): void {
+  ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+    metrics.messages.inc({ protocol, direction: 'in' });
+    metrics.bytes.inc({ protocol, direction: 'in' }, Array.isArray(data) ? data.reduce((n, part) => n + part.length, 0) : data.byteLength);
+  });
+  meterSocket(ws, (bytes) => {
+    metrics.messages.inc({ protocol, direction: 'out' });
+    metrics.bytes.inc({ protocol, direction: 'out' }, bytes);
+  });
+}
