@@ -1,0 +1,128 @@
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { WebSocket } from 'ws';
+import * as authProtocol from 'y-protocols/auth';
+import * as syncProtocol from 'y-protocols/sync';
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import { waitFor, wsBase } from './server.js';
+
+/** A created session with its interviewer credentials. */
+export interface CreatedSession {
+  id: string;
+  url: string;
+  interviewerUrl: string;
+  ownerSecret: string;
+  private: boolean;
+}
+
+/** Creates a session over REST (with an optional password, API key). */
+export async function create(baseUrl: string, body: Record<string, unknown> = {}, apiKey?: string): Promise<CreatedSession> {
+  const res = await fetch(`${baseUrl}/api/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as CreatedSession;
+}
+
+/** Exchanges credentials for a token; returns the HTTP status and body. */
+export async function requestToken(baseUrl: string, id: string, body: Record<string, unknown>): Promise<{ status: number; body: { token?: string; role?: string; error?: { code: string } } }> {
+  const res = await fetch(`${baseUrl}/api/sessions/${id}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as { token?: string; role?: string } };
+}
+
+/** A token, or a thrown error when the exchange is refused. */
+export async function tokenFor(baseUrl: string, id: string, body: Record<string, unknown>): Promise<string> {
+  const { status, body: answer } = await requestToken(baseUrl, id, body);
+  if (status !== 200 || !answer.token) throw new Error(`token refused: ${status} ${JSON.stringify(answer)}`);
+  return answer.token;
+}
+
+/** A REST call with an optional bearer token; returns status and parsed JSON (or text). */
+export async function call(baseUrl: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // plain text (the code endpoint)
+  }
+  return { status: res.status, body: parsed };
+}
+
+/** A stock provider that passes a token (its `params`), recording how its sockets closed. */
+export function provider(baseUrl: string, id: string, token?: string) {
+  const doc = new Y.Doc();
+  const closes: number[] = [];
+  const p = new WebsocketProvider(`${wsBase(baseUrl)}/yjs`, id, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+    params: token ? { token } : {},
+  });
+  p.on('connection-close', (event: CloseEvent | null) => {
+    if (event) closes.push(event.code);
+  });
+  return {
+    doc,
+    provider: p,
+    text: doc.getText('code'),
+    closes,
+    synced: () => waitFor(() => p.synced, 'provider sync'),
+    destroy() {
+      p.destroy();
+      doc.destroy();
+    },
+  };
+}
+
+/**
+ * A raw y-websocket client: syncs, sends updates of its own doc, and records the auth
+ * (permission-denied) messages it gets back, which the stock provider only logs.
+ */
+export async function rawPeer(baseUrl: string, id: string, token?: string) {
+  const doc = new Y.Doc();
+  const ws = new WebSocket(`${wsBase(baseUrl)}/yjs/${id}${token ? `?token=${encodeURIComponent(token)}` : ''}`);
+  const denied: string[] = [];
+  let closed: number | null = null;
+  ws.on('close', (code) => (closed = code));
+  ws.on('message', (data) => {
+    const decoder = decoding.createDecoder(new Uint8Array(data as Buffer));
+    const type = decoding.readVarUint(decoder);
+    if (type === 0) syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), doc, 'server');
+    if (type === 2) authProtocol.readAuthMessage(decoder, doc, (_doc, reason) => denied.push(reason));
+  });
+  doc.on('update', (update: Uint8Array, origin: unknown) => {
+    if (origin === 'server' || ws.readyState !== WebSocket.OPEN) return;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, 0);
+    syncProtocol.writeUpdate(encoder, update);
+    ws.send(encoding.toUint8Array(encoder));
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, 0);
+  syncProtocol.writeSyncStep1(encoder, doc);
+  ws.send(encoding.toUint8Array(encoder));
+  return { doc, ws, denied, text: doc.getText('code'), closed: () => closed };
+}
+
+/** Opens a raw /yjs socket and resolves with its close code (first one wins). */
+export function closeCodeOf(baseUrl: string, id: string, token?: string): Promise<number> {
+  const ws = new WebSocket(`${wsBase(baseUrl)}/yjs/${id}${token ? `?token=${encodeURIComponent(token)}` : ''}`);
+  ws.on('error', () => undefined);
+  return new Promise((resolve) => ws.on('close', (code) => resolve(code)));
+}
