@@ -11,6 +11,8 @@ import type { SessionAccess, SessionRecord, Storage } from '../storage/storage.j
 import { authorize, isPrivate, type Grant, type Presented } from './authorize.js';
 import { hashOwnerSecret, hashPassword, newOwnerSecret } from './credentials.js';
 import type { Role, TokenSigner } from './tokens.js';
+import type { RunRecord } from '../../shared/runs.js';
+import { readRuns } from '../sessions/read-runs.js';
 
 /** Options of the access service. */
 export interface AccessServiceOptions {
@@ -80,6 +82,13 @@ export class AccessService {
     const record = await this.options.hub.record(id);
     await this.grant(record, presented, { endedAllowsInterviewer: true });
     return this.options.hub.code(id);
+  }
+
+  /** The session's code runs, if the caller may read it. */
+  async runs(id: string, presented: Presented): Promise<RunRecord[]> {
+    const record = await this.options.hub.record(id);
+    await this.grant(record, presented, { endedAllowsInterviewer: true });
+    return this.options.hub.read(id, readRuns);
   }
 
   /**

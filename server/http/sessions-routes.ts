@@ -80,6 +80,10 @@ export function sessionsRoutes(options: SessionsRoutesOptions): Router {
     res.type('text/plain; charset=utf-8').send(code);
   }));
 
+  router.get('/:id/runs', handle(async (req, res, id) => {
+    res.json({ runs: await access.runs(id, presented(req)) });
+  }));
+
   router.patch('/:id', ...json, handle(async (req, res, id) => {
     const body = parse(patchBody, req, res);
     if (!body) return;

@@ -127,13 +127,21 @@ export class SessionHub {
 
   /** The session's current code, read from memory when loaded, else from storage. */
   async code(id: string): Promise<string> {
+    return this.read(id, (doc) => doc.getText(CODE_TEXT).toString());
+  }
+
+  /**
+   * Reads the session's document: the live one when loaded, else a copy built from storage for
+   * the call (an API read does not keep a document in memory).
+   */
+  async read<T>(id: string, reader: (doc: Y.Doc) => T): Promise<T> {
     const live = this.live.get(id) ?? (this.loading.has(id) ? await this.open(id) : undefined);
-    if (live) return live.text.toString();
+    if (live) return reader(live.doc);
     await this.findRecord(id);
     const doc = new Y.Doc();
     try {
       this.apply(doc, id, await this.options.storage.loadDocument(id));
-      return doc.getText(CODE_TEXT).toString();
+      return reader(doc);
     } finally {
       doc.destroy();
     }
