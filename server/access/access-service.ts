@@ -113,10 +113,9 @@ export class AccessService {
     let ownerSecret: string | undefined;
     if (patch.readOnly !== undefined) access.readOnly = patch.readOnly;
     if (patch.password !== undefined) {
-      const wasPrivate = access.passwordHash !== null;
       access.passwordHash = patch.password === null ? null : await hashPassword(patch.password);
       // Setting or changing a password revokes candidates; removing one lets everyone stay.
-      if (patch.password !== null || !wasPrivate) access.candidateEpoch++;
+      if (patch.password !== null) access.candidateEpoch++;
     }
     if (patch.rotateOwnerSecret) {
       ownerSecret = newOwnerSecret();

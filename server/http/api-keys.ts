@@ -6,7 +6,7 @@ import { sendError } from './http-error.js';
 /** The value of an `Authorization: Bearer <value>` header, if there is one. */
 export function bearer(req: Request): string | undefined {
   const header = req.headers.authorization;
-  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  const match = header ? /^Bearer\s+(.+?)\s*$/i.exec(header) : null;
   return match?.[1];
 }
 

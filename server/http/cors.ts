@@ -21,7 +21,7 @@ export function cors(allowed: AllowedOrigins): RequestHandler {
       if (allowed !== '*') res.vary('Origin');
       res.setHeader('Access-Control-Expose-Headers', 'Location');
       if (req.method === 'OPTIONS') {
-        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE, OPTIONS');
         res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization');
         res.setHeader('Access-Control-Max-Age', '600');
         res.status(204).end();

@@ -123,6 +123,7 @@ describe('limits', () => {
       assert.equal(none.body.error.code, 'api_key_required');
       const wrong = await call(server.url, 'POST', '/api/sessions', 'key-three', {});
       assert.equal(wrong.body.error.code, 'invalid_api_key');
+      assert.equal((await call(server.url, 'POST', '/api/sessions', 'key one', {})).body.error.code, 'invalid_api_key');
       assert.equal((await call(server.url, 'POST', '/api/sessions', 'key-two', {})).status, 201);
       const session = await create(server.url, {}, 'key-one');
       assert.equal((await call(server.url, 'GET', `/api/sessions/${session.id}`)).status, 200, 'joining needs no key');

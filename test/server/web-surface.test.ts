@@ -51,6 +51,15 @@ describe('web surface', () => {
       assert.equal(cors.headers.get('access-control-allow-origin'), null);
       const allowed = await fetch(`${server.url}/api/sessions/${session.id}`, { headers: { origin: 'https://good.example' } });
       assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://good.example');
+      // The embedded element locks and ends sessions from the embedding page: PATCH and DELETE preflights pass.
+      const preflight = await fetch(`${server.url}/api/sessions/${session.id}`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://good.example', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization, content-type' },
+      });
+      assert.equal(preflight.status, 204);
+      assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /PATCH/);
+      assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /DELETE/);
+      assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Authorization/i);
     } finally {
       await server.close();
     }
