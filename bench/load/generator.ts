@@ -1,0 +1,237 @@
+/**
+ * The load generator process: `node --import tsx bench/load/generator.ts '<GeneratorConfig JSON>'`.
+ * Spawned by `load-bench.ts`, one per target server, so the clients' sockets and CPU stay out of
+ * the server's process. Progress goes to stderr; the figures, as one `RESULT {json}` line, to stdout.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LatencyRecorder } from './latency-recorder.js';
+import { emptyCounts, LoadClient, type ReceivedCounts } from './load-client.js';
+import type { TargetKind } from './options.js';
+import { cpuSeconds, machineCpuSeconds, memoryBytes } from './proc-stats.js';
+import { createRooms } from './room-urls.js';
+import { TypingSchedule } from './typing-schedule.js';
+
+/** What the parent tells a generator to do. */
+export interface GeneratorConfig {
+  target: TargetKind;
+  /** `load`: the typing workload; `idle`: only the idle sessions, on a server that has served nothing else. */
+  mode: 'load' | 'idle';
+  baseUrl: string;
+  /** The server's process id, to read its CPU time and memory from /proc. */
+  serverPid: number;
+  sessions: number;
+  participants: number;
+  durationSec: number;
+  seed: number;
+  awarenessMs: number;
+  idleSessions: number;
+  connectConcurrency: number;
+}
+
+/** The figures a generator reports for one target. */
+export interface GeneratorResult {
+  target: TargetKind;
+  connectionsAttempted: number;
+  /** Connected and synced after the ramp-up. */
+  connectionsSynced: number;
+  /** Still open at the end of the typing phase. */
+  connectionsHeld: number;
+  connectErrors: string[];
+  rampSec: number;
+  keystrokes: number;
+  expectedDeliveries: number;
+  deliveries: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  received: ReceivedCounts;
+  serverCpuSec: number;
+  typingSec: number;
+  serverRssBeforeLoad: number;
+  serverRssAfterLoad: number;
+  serverPeakRss: number;
+  generatorCpuSec: number;
+  /** Busy share of every core during typing, all processes: what the server and generator use, plus anything else running. */
+  machineBusyPercent: number;
+  /** How late the typing timers fired (p99): high means the generator, not the server, set the pace. */
+  generatorTimerLatenessP99Ms: number;
+}
+
+const CONNECT_TIMEOUT_MS = 30_000;
+/** Time after the last keystroke for frames still in flight to arrive. */
+const DRAIN_MS = 2000;
+
+/** The `rank`th percentile of `values`; NaN when empty. */
+function percentile(values: number[], rank: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.max(0, Math.ceil((rank / 100) * sorted.length) - 1)]!;
+}
+
+/** Connects one client per URL, `concurrency` attempts at a time; failed attempts are listed, not fatal. */
+async function connectAll(urls: string[], names: string[], concurrency: number, recorder: LatencyRecorder, counts: ReceivedCounts, errors: string[]): Promise<Array<LoadClient | undefined>> {
+  const clients = new Array<LoadClient | undefined>(urls.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < urls.length) {
+      const index = next++;
+      try {
+        clients[index] = await LoadClient.connect(urls[index]!, recorder, counts, names[index]!, CONNECT_TIMEOUT_MS);
+      } catch (error) {
+        errors.push(`${urls[index]}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, urls.length) }, worker));
+  return clients;
+}
+
+/** The idle-session figures: RSS growth of a fresh server after `idleSessions` sessions with one synced participant each. */
+export interface IdleResult {
+  target: TargetKind;
+  idleSessionsOpened: number;
+  idleRssDelta: number;
+  connectErrors: string[];
+}
+
+/**
+ * Opens the idle sessions on a server that has served nothing else: after a load, freed heap
+ * would be reused by new sessions and hide their cost in an RSS delta.
+ */
+async function runIdle(config: GeneratorConfig): Promise<IdleResult> {
+  const log = (message: string): void => void process.stderr.write(`[generator ${config.target}] ${message}\n`);
+  const errors: string[] = [];
+  // A few sessions first, so first-use costs (code paths compiled, pools grown) stay out of the delta.
+  const warm = await connectAll(await createRooms(config.target, config.baseUrl, 20, `warm-${config.seed}`), Array.from({ length: 20 }, (_, i) => `warm${i}`), 20, new LatencyRecorder(), emptyCounts(), errors);
+  await sleep(1000);
+  // Measured from before the sessions are created: ours keeps a stored record for each.
+  const rssBefore = memoryBytes(config.serverPid).rss;
+  const idleRooms = await createRooms(config.target, config.baseUrl, config.idleSessions, `idle-${config.seed}`);
+  const idle = await connectAll(idleRooms, idleRooms.map((_, i) => `idle${i}`), config.connectConcurrency, new LatencyRecorder(), emptyCounts(), errors);
+  await sleep(2000);
+  const opened = idle.filter((client) => client?.synced && !client.closed).length;
+  const delta = memoryBytes(config.serverPid).rss - rssBefore;
+  log(`${opened} idle sessions: server RSS +${(delta / 2 ** 20).toFixed(1)} MiB`);
+  for (const client of [...warm, ...idle]) client?.close();
+  return { target: config.target, idleSessionsOpened: opened, idleRssDelta: delta, connectErrors: errors };
+}
+
+async function run(config: GeneratorConfig): Promise<GeneratorResult> {
+  const log = (message: string): void => void process.stderr.write(`[generator ${config.target}] ${message}\n`);
+  const recorder = new LatencyRecorder();
+  const counts = emptyCounts();
+  const rssBeforeLoad = memoryBytes(config.serverPid).rss;
+
+  // Ramp-up: sessions, then every participant connected and synced before anyone types.
+  const rooms = await createRooms(config.target, config.baseUrl, config.sessions, `load-${config.seed}`);
+  const urls: string[] = [];
+  const names: string[] = [];
+  const seeds: number[] = [];
+  for (let s = 0; s < config.sessions; s++) {
+    for (let p = 0; p < config.participants; p++) {
+      urls.push(rooms[s]!);
+      names.push(`s${s}p${p}`);
+      seeds.push((config.seed * 1_000_003 + s * 101 + p) >>> 0);
+    }
+  }
+  const errors: string[] = [];
+  const rampStarted = performance.now();
+  const clients = await connectAll(urls, names, config.connectConcurrency, recorder, counts, errors);
+  const rampSec = (performance.now() - rampStarted) / 1000;
+  const synced = clients.filter((client) => client?.synced).length;
+  log(`${synced}/${urls.length} connected and synced in ${rampSec.toFixed(1)} s`);
+  await sleep(1000);
+
+  // Typing phase: every participant on its own seeded schedule until the deadline.
+  Object.assign(counts, emptyCounts());
+  recorder.reset();
+  // How late each typing timer fires: when the generator falls behind, keystrokes go out late and
+  // fewer of them, and its own delays add to the measured latency.
+  const lateness: number[] = [];
+  const cpuBefore = cpuSeconds(config.serverPid);
+  const machineBefore = machineCpuSeconds();
+  const ownCpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const stopAt = started + config.durationSec * 1000;
+  clients.forEach((client, index) => {
+    if (!client) return;
+    const schedule = new TypingSchedule(seeds[index]!);
+    let due = 0;
+    const tick = (): void => {
+      const now = performance.now();
+      if (now >= stopAt || !client.type(schedule.nextChar())) return;
+      lateness.push(now - due);
+      client.moveCursor(config.awarenessMs);
+      const delay = schedule.nextDelay();
+      due = now + delay;
+      setTimeout(tick, delay);
+    };
+    const first = schedule.firstDelay();
+    due = performance.now() + first;
+    setTimeout(tick, first);
+  });
+  // Progress every 5 s: the keystroke rate shows whether the generator keeps its schedule.
+  let last = { at: started, keystrokes: 0, deliveries: 0, server: cpuBefore, machine: machineCpuSeconds() };
+  const progress = setInterval(() => {
+    const now = { at: performance.now(), keystrokes: recorder.keystrokes, deliveries: recorder.deliveries, server: cpuSeconds(config.serverPid), machine: machineCpuSeconds() };
+    const sec = (now.at - last.at) / 1000;
+    const busy = now.machine.busy - last.machine.busy;
+    const idle = now.machine.idle - last.machine.idle;
+    log(`${((now.at - started) / 1000).toFixed(0)} s: ${((now.keystrokes - last.keystrokes) / sec).toFixed(0)} keys/s, ${((now.deliveries - last.deliveries) / sec).toFixed(0)} deliveries/s, server ${((100 * (now.server - last.server)) / sec).toFixed(0)}% of a core, machine ${((100 * busy) / Math.max(0.01, busy + idle)).toFixed(0)}% busy`);
+    last = now;
+  }, 5000);
+  await sleep(config.durationSec * 1000);
+  clearInterval(progress);
+  const typingSec = (performance.now() - started) / 1000;
+  const serverCpuSec = cpuSeconds(config.serverPid) - cpuBefore;
+  const ownCpu = process.cpuUsage(ownCpuBefore);
+  const machineAfter = machineCpuSeconds();
+  const machineBusy = machineAfter.busy - machineBefore.busy;
+  const machineTotal = machineBusy + machineAfter.idle - machineBefore.idle;
+  const afterLoad = memoryBytes(config.serverPid);
+  await sleep(DRAIN_MS);
+  const held = clients.filter((client) => client && client.synced && !client.closed).length;
+  const [p50, p95, p99] = recorder.percentiles(50, 95, 99);
+  log(`typed ${recorder.keystrokes} keystrokes, ${recorder.deliveries} deliveries, p99 ${p99!.toFixed(1)} ms, ${held} held`);
+  const result = {
+    connectionsAttempted: urls.length,
+    connectionsSynced: synced,
+    connectionsHeld: held,
+    rampSec,
+    keystrokes: recorder.keystrokes,
+    expectedDeliveries: recorder.keystrokes * (config.participants - 1),
+    deliveries: recorder.deliveries,
+    p50Ms: p50!,
+    p95Ms: p95!,
+    p99Ms: p99!,
+    maxMs: recorder.max(),
+    received: { ...counts },
+  };
+  for (const client of clients) client?.close();
+
+  return {
+    target: config.target,
+    ...result,
+    connectErrors: errors.slice(0, 5).concat(errors.length > 5 ? [`… and ${errors.length - 5} more`] : []),
+    serverCpuSec,
+    typingSec,
+    serverRssBeforeLoad: rssBeforeLoad,
+    serverRssAfterLoad: afterLoad.rss,
+    serverPeakRss: afterLoad.peak,
+    machineBusyPercent: (100 * machineBusy) / Math.max(0.01, machineTotal),
+    generatorCpuSec: (ownCpu.user + ownCpu.system) / 1e6,
+    generatorTimerLatenessP99Ms: percentile(lateness, 99),
+  };
+}
+
+const raw = process.argv[2];
+if (!raw) {
+  process.stderr.write('usage: generator.ts <GeneratorConfig JSON>\n');
+  process.exit(2);
+}
+const config = JSON.parse(raw) as GeneratorConfig;
+const result = config.mode === 'idle' ? await runIdle(config) : await run(config);
+process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+// Sockets closed above may still be finishing their close handshakes; the figures are out.
+process.exit(0);
