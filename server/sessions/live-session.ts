@@ -31,10 +31,10 @@ export interface Attachment {
  * participants using it. Created and unloaded only by the SessionHub.
  */
 export class LiveSession {
-  readonly doc = new Y.Doc({ gc: true });
-  readonly awareness = new Awareness(this.doc);
-  readonly text: Y.Text = this.doc.getText(CODE_TEXT);
-  readonly meta: Y.Map<unknown> = this.doc.getMap(META_MAP);
+  readonly doc: Y.Doc;
+  readonly awareness: Awareness;
+  readonly text: Y.Text;
+  readonly meta: Y.Map<unknown>;
   readonly participants = new Set<Participant>();
   /** Sequence number of the last update of this session known to be in storage. */
   lastSeq = 0;
@@ -51,6 +51,11 @@ export class LiveSession {
   private readonly listeners = new Set<(count: number) => void>();
 
   constructor(readonly record: SessionRecord) {
+    // The session id as guid: Yjs would otherwise generate a random one for every load.
+    this.doc = new Y.Doc({ gc: true, guid: record.id });
+    this.awareness = new Awareness(this.doc);
+    this.text = this.doc.getText(CODE_TEXT);
+    this.meta = this.doc.getMap(META_MAP);
     // The server is not a participant: its own awareness entry would show up as a ghost user.
     this.awareness.setLocalState(null);
   }

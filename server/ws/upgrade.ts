@@ -109,12 +109,17 @@ export function attachWebSockets(
 }
 
 function meter(ws: WebSocket, protocol: Protocol, metrics: Metrics): void {
+  // Label children bound once per connection: a labelled inc() hashes its labels on every call.
+  const messagesIn = metrics.messages.labels({ protocol, direction: 'in' });
+  const bytesIn = metrics.bytes.labels({ protocol, direction: 'in' });
+  const messagesOut = metrics.messages.labels({ protocol, direction: 'out' });
+  const bytesOut = metrics.bytes.labels({ protocol, direction: 'out' });
   ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
-    metrics.messages.inc({ protocol, direction: 'in' });
-    metrics.bytes.inc({ protocol, direction: 'in' }, Array.isArray(data) ? data.reduce((n, part) => n + part.length, 0) : data.byteLength);
+    messagesIn.inc();
+    bytesIn.inc(Array.isArray(data) ? data.reduce((n, part) => n + part.length, 0) : data.byteLength);
   });
   meterSocket(ws, (bytes) => {
-    metrics.messages.inc({ protocol, direction: 'out' });
-    metrics.bytes.inc({ protocol, direction: 'out' }, bytes);
+    messagesOut.inc();
+    bytesOut.inc(bytes);
   });
 }
