@@ -38,5 +38,7 @@ function stamp(json: string, role: Role): string {
   if (state === null || typeof state !== 'object' || Array.isArray(state)) return json;
   const record = state as Record<string, unknown>;
   const user = record.user !== null && typeof record.user === 'object' && !Array.isArray(record.user) ? record.user : {};
+  // Our element already publishes its role: then the state passes as it came, without re-encoding.
+  if ((user as { role?: unknown }).role === role) return json;
   return JSON.stringify({ ...record, user: { ...(user as object), role } });
 }
