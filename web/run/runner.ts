@@ -1,7 +1,7 @@
 /**
- * The seam between the Run button and whatever executes code. Execution itself (sandboxed
- * JavaScript, Pyodide for Python) is a later issue; until a runner is plugged in, the element says
- * so plainly instead of pretending to run anything.
+ * The seam between the Run button and whatever executes code. The element's built-in runner
+ * (`SharedRunner` over the sandboxed runner frame, see `run-controller.ts`) is used unless the
+ * embedder sets its own `runner`; either way the run is recorded in the session's document.
  */
 import type { Language } from '../../shared/languages.js';
 
@@ -9,12 +9,17 @@ import type { Language } from '../../shared/languages.js';
 export interface RunRequest {
   code: string;
   language: Language;
+  /** The time limit in milliseconds (the element's `run-timeout`); absent means the default. */
+  timeoutMs?: number;
 }
 
 /** The outcome of one run, shown in the output panel and sent with `room-run-result`. */
 export interface RunResult {
-  /** `ok`: ran to completion; `error`: the program threw or exited non-zero; `unavailable`: no runner. */
-  status: 'ok' | 'error' | 'unavailable';
+  /**
+   * `ok`: ran to completion; `error`: the program threw or exited non-zero; `timeout`: stopped at
+   * the time limit; `stopped`: stopped by the Stop button; `unavailable`: no runner.
+   */
+  status: 'ok' | 'error' | 'timeout' | 'stopped' | 'unavailable';
   /** Text for the output panel (stdout and stderr interleaved as the runner saw them). */
   output: string;
   /** Wall-clock time of the run in milliseconds (0 when nothing ran). */
@@ -25,14 +30,4 @@ export interface RunResult {
 export interface CodeRunner {
   /** Runs `request`; must settle (resolve with an `error` result rather than hang) and honour `signal`. */
   run(request: RunRequest, signal: AbortSignal): Promise<RunResult>;
-}
-
-/** The result shown when no runner is configured. */
-export function unavailableResult(language: Language): RunResult {
-  return {
-    status: 'unavailable',
-    output: `Running ${language} code is not available yet: code execution is not wired up in this version. ` +
-      'Your code is saved and shared; only the Run button is inactive.',
-    durationMs: 0,
-  };
 }

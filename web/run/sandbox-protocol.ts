@@ -1,0 +1,147 @@
+/**
+ * Messages between the page (`<interview-room>`), the runner frame (an opaque-origin sandboxed
+ * iframe) and the worker inside it. Every side validates what it receives: the frame's worker runs
+ * untrusted code, and any page may post to any frame, so nothing is taken on trust.
+ *
+ *   page ──run/stop──▶ frame ──run (MessagePort)──▶ worker
+ *   page ◀─ready/progress/started/output/done── frame ◀─progress/started/output/done── worker
+ */
+import { isLanguage, type Language } from '../../shared/languages.js';
+import type { RunOutput } from '../../shared/runs.js';
+
+/** How a run ended, as the sandbox reports it. */
+export type SandboxEnd = 'ok' | 'error' | 'timeout' | 'stopped';
+
+/** Page → frame: start a run. */
+export interface FrameRunMessage {
+  type: 'run';
+  runId: string;
+  language: Language;
+  code: string;
+  timeoutMs: number;
+}
+
+/** Page → frame: stop the run `runId` (terminates its worker). */
+export interface FrameStopMessage {
+  type: 'stop';
+  runId: string;
+}
+
+/**
+ * Page → frame: the Python runtime's files, fetched by the page. Requests made from the opaque
+ * origin bypass the browser's HTTP cache (its partition key is transient), so the page, whose
+ * origin is real, downloads them (cached) and hands the bytes over.
+ */
+export interface FrameRuntimeMessage {
+  type: 'runtime';
+  files: RuntimeFiles;
+}
+
+/** The files of the Python runtime, by name (see `RUNTIME_FILES`). */
+export type RuntimeFiles = Record<RuntimeFile, ArrayBuffer>;
+
+/** The Pyodide files the page fetches for the sandbox; everything else Pyodide needs is inside them. */
+export const RUNTIME_FILES = ['pyodide.mjs', 'pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json'] as const;
+
+/** One of `RUNTIME_FILES`. */
+export type RuntimeFile = (typeof RUNTIME_FILES)[number];
+
+/** Largest runtime accepted in total (Pyodide 314 is about 13 MB). */
+const MAX_RUNTIME_BYTES = 64 * 1024 * 1024;
+
+/** What the page may send to the frame. */
+export type PageToFrame = FrameRunMessage | FrameStopMessage | FrameRuntimeMessage;
+
+/** Frame/worker → page: the frame is listening (no `runId`), or progress of a run. */
+export type SandboxEvent =
+  | { type: 'ready'; runtimePath: string }
+  | { type: 'progress'; runId: string; text: string }
+  | { type: 'started'; runId: string }
+  | { type: 'output'; runId: string; stream: RunOutput['stream']; text: string }
+  | { type: 'done'; runId: string; status: SandboxEnd; durationMs: number };
+
+/** Frame → worker (over the private MessagePort): run code in a fresh scope. */
+export interface WorkerRunMessage {
+  type: 'run';
+  runId: string;
+  language: Language;
+  code: string;
+}
+
+/** Longest code accepted by the frame (the document caps code well below this). */
+export const MAX_CODE_CHARS = 1_000_000;
+/** Longest single output message accepted; longer text is cut by the sender. */
+export const MAX_MESSAGE_TEXT = 256 * 1024;
+
+const STREAMS: ReadonlySet<string> = new Set(['stdout', 'stderr', 'system']);
+const ENDS: ReadonlySet<string> = new Set(['ok', 'error', 'timeout', 'stopped']);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function isRunId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 64;
+}
+
+/** The message as a `PageToFrame`, or `null` when it has any other shape. */
+export function parsePageToFrame(data: unknown): PageToFrame | null {
+  if (isRecord(data) && data.type === 'runtime') {
+    const files = parseRuntimeFiles(data.files);
+    return files ? { type: 'runtime', files } : null;
+  }
+  if (!isRecord(data) || !isRunId(data.runId)) return null;
+  if (data.type === 'stop') return { type: 'stop', runId: data.runId };
+  if (data.type !== 'run') return null;
+  const { language, code, timeoutMs } = data;
+  if (!isLanguage(language)) return null;
+  if (typeof code !== 'string' || code.length > MAX_CODE_CHARS) return null;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) return null;
+  return { type: 'run', runId: data.runId, language, code, timeoutMs };
+}
+
+/** The message as a `SandboxEvent`, or `null` when it has any other shape. */
+export function parseSandboxEvent(data: unknown): SandboxEvent | null {
+  if (!isRecord(data)) return null;
+  if (data.type === 'ready') {
+    // A path on the runner's server, like `/pyodide/314.0.7/`; the page fetches the runtime there.
+    return typeof data.runtimePath === 'string' && /^\/pyodide\/[\w.-]+\/$/.test(data.runtimePath) ? { type: 'ready', runtimePath: data.runtimePath } : null;
+  }
+  if (!isRunId(data.runId)) return null;
+  const runId = data.runId;
+  switch (data.type) {
+    case 'started':
+      return { type: 'started', runId };
+    case 'progress':
+      return typeof data.text === 'string' && data.text.length <= 200 ? { type: 'progress', runId, text: data.text } : null;
+    case 'output':
+      if (typeof data.stream !== 'string' || !STREAMS.has(data.stream)) return null;
+      if (typeof data.text !== 'string' || data.text.length > MAX_MESSAGE_TEXT) return null;
+      return { type: 'output', runId, stream: data.stream as RunOutput['stream'], text: data.text };
+    case 'done':
+      if (typeof data.status !== 'string' || !ENDS.has(data.status)) return null;
+      if (typeof data.durationMs !== 'number' || !Number.isFinite(data.durationMs) || data.durationMs < 0) return null;
+      return { type: 'done', runId, status: data.status as SandboxEnd, durationMs: data.durationMs };
+    default:
+      return null;
+  }
+}
+
+/** The message as a `WorkerRunMessage`, or `null`. */
+export function parseWorkerRun(data: unknown): WorkerRunMessage | null {
+  if (!isRecord(data) || data.type !== 'run' || !isRunId(data.runId)) return null;
+  if (!isLanguage(data.language) || typeof data.code !== 'string') return null;
+  return { type: 'run', runId: data.runId, language: data.language, code: data.code };
+}
+
+/** The value as `RuntimeFiles` (every file present, an ArrayBuffer, within the size cap), or `null`. */
+export function parseRuntimeFiles(value: unknown): RuntimeFiles | null {
+  if (!isRecord(value)) return null;
+  let total = 0;
+  for (const name of RUNTIME_FILES) {
+    const file = value[name];
+    if (!(file instanceof ArrayBuffer)) return null;
+    total += file.byteLength;
+  }
+  return total <= MAX_RUNTIME_BYTES ? (value as RuntimeFiles) : null;
+}
