@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { buildRunner } from './build-runner.mjs';
 
 /** Budget for the embed bundle, gzipped (issue 3). */
 export const EMBED_BUDGET_BYTES = 300 * 1024;
@@ -63,6 +64,7 @@ export async function buildWeb({ root, outDir }) {
   const embedFile = path.join(outDir, 'embed', 'interview-room.js');
   const embed = await build({ ...shared, entryPoints: [path.join(root, 'web', 'embed.ts')], outfile: embedFile });
   checkSingletons(embed.metafile, 'embed bundle');
+  await buildRunner({ root, outDir, shared });
 
   const raw = fs.statSync(embedFile).size;
   const gzipped = gzipSize(embedFile);

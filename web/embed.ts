@@ -5,7 +5,16 @@
 import { defineInterviewRoom } from './components/interview-room.js';
 
 export { InterviewRoom } from './components/interview-room.js';
-export { RoomParticipantsEvent, RoomRunRequestEvent, RoomRunResultEvent, RoomStatusEvent } from './components/room-events.js';
+export {
+  RoomAccessEvent,
+  RoomAuthRequiredEvent,
+  RoomEndedEvent,
+  RoomParticipantsEvent,
+  RoomRunRequestEvent,
+  RoomRunResultEvent,
+  RoomStatusEvent,
+} from './components/room-events.js';
+export type { Participant, Role } from './connection/participants.js';
 export type { CodeRunner, RunRequest, RunResult } from './run/runner.js';
 
 defineInterviewRoom();

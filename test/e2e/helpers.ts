@@ -27,17 +27,17 @@ export function startAppServer(env: Record<string, string> = {}, port = 0): Prom
   return startServer(config, createLogger('silent'));
 }
 
-/** Creates a session over REST. */
-export async function createSession(base: string, body: Record<string, unknown> = {}): Promise<{ id: string; url: string }> {
+/** Creates a session over REST: its candidate `url` and the interviewer's `interviewerUrl` (with `#owner=`). */
+export async function createSession(base: string, body: Record<string, unknown> = {}): Promise<{ id: string; url: string; interviewerUrl: string }> {
   const res = await fetch(`${base}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
-  return (await res.json()) as { id: string; url: string };
+  return (await res.json()) as { id: string; url: string; interviewerUrl: string };
 }
 
 /** Opens a room page as `name` (remembered name pre-set, so the name prompt is skipped). */
 export async function openRoomAs(browser: Browser, url: string, name: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-  await context.addInitScript((value) => localStorage.setItem('interview-room:display-name', value), name);
+  await context.addInitScript((value) => window === window.top && localStorage.setItem('interview-room:display-name', value), name);
   const page = await context.newPage();
   await page.goto(url);
   await waitForState(page, 'connected');
@@ -67,4 +67,40 @@ export async function eventually(check: () => Promise<boolean>, what: string, ti
 export async function placeCaret(page: Page, where: 'start' | 'end'): Promise<void> {
   await page.locator('interview-room .cm-content').first().click();
   await page.keyboard.press(where === 'start' ? 'Control+Home' : 'Control+End');
+}
+
+/**
+ * Collects what must never happen on a page: Content Security Policy violations (the
+ * `securitypolicyviolation` event, recorded from the first script on), uncaught errors, and console
+ * errors. Chromium also logs refused HTTP requests and WebSocket handshakes as console errors; the
+ * access flows cause some on purpose (401 before the password), so `allowed` filters those.
+ */
+export async function watchForProblems(page: Page, allowed: RegExp[] = []): Promise<() => Promise<string[]>> {
+  const problems: string[] = [];
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (globalThis as { __cspViolations?: string[] }).__cspViolations = seen;
+    document.addEventListener('securitypolicyviolation', (event) => seen.push(`${event.violatedDirective} blocked ${event.blockedURI}`));
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const text = message.text();
+    if (/Content.Security.Policy/i.test(text) || !allowed.some((pattern) => pattern.test(text))) {
+      problems.push(`console: ${text} (${message.location().url})`);
+    }
+  });
+  return async () => {
+    const violations = page.isClosed() ? [] : await page.evaluate(() => (globalThis as { __cspViolations?: string[] }).__cspViolations ?? []);
+    return [...problems, ...violations.map((v) => `csp: ${v}`)];
+  };
+}
+
+/** Opens a page in a fresh context with `name` remembered (no name prompt), watching for problems. */
+export async function openPageAs(browser: Browser, name: string, allowed: RegExp[] = []): Promise<{ page: Page; problems: () => Promise<string[]> }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  await context.addInitScript((value) => window === window.top && localStorage.setItem('interview-room:display-name', value), name);
+  const page = await context.newPage();
+  const problems = await watchForProblems(page, allowed);
+  return { page, problems };
 }

@@ -25,13 +25,15 @@ test('the home page creates a session and its link opens the room', async () => 
   await page.locator('home-page select').selectOption('python');
   await page.getByRole('button', { name: 'Create session' }).click();
 
-  const link = page.getByLabel('Shareable link');
+  const link = page.getByRole('textbox', { name: 'Candidate link' });
   await link.waitFor();
   const shared = await link.inputValue();
   assert.match(shared, new RegExp(`^${server.url}/session/[0-9a-f-]{36}$`));
-  await page.getByRole('button', { name: 'Copy link' }).click();
-  await page.getByRole('button', { name: 'Copied' }).waitFor();
+  await page.getByRole('button', { name: 'Copy: Candidate link' }).click();
+  await page.getByRole('button', { name: 'Copied: Candidate link' }).waitFor();
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), shared);
+  const interviewerLink = await page.getByRole('textbox', { name: 'Interviewer link' }).inputValue();
+  assert.equal(interviewerLink.split('#')[0], shared);
 
   // Follow the link the way a candidate would: a fresh browser context, a cold load of the URL.
   const candidate = await (await browser.newContext()).newPage();
@@ -47,7 +49,8 @@ test('the home page creates a session and its link opens the room', async () => 
   await waitForState(candidate, 'connected');
   assert.equal(await candidate.getByLabel('Your name, as others will see it').count(), 0);
 
-  // In-app navigation on the creator's page: "Open the room" goes to the room without a reload.
+  // In-app navigation on the creator's page: "Open the room" goes to the room without a reload,
+  // as the interviewer, and the owner secret leaves the address bar.
   await page.getByRole('link', { name: /Open the room/ }).click();
   await page.waitForURL(shared);
   await page.getByLabel('Your name, as others will see it').fill('Interviewer');
@@ -55,6 +58,7 @@ test('the home page creates a session and its link opens the room', async () => 
   await waitForState(page, 'connected');
   await page.locator('interview-room [part="participants"] li .name', { hasText: 'Candidate' }).waitFor();
   await candidate.locator('interview-room [part="participants"] li .name', { hasText: 'Interviewer' }).waitFor();
+  await page.getByText('the interviewer', { exact: true }).waitFor();
   // Both show the same code: whatever the server seeded, with no client-side template added.
   assert.equal(await codeOf(page), await codeOf(candidate));
   await context.close();

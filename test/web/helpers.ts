@@ -49,3 +49,36 @@ export function statusState(room: InterviewRoom): string | undefined {
 export function listedNames(room: InterviewRoom): string[] {
   return [...part(room, 'participants').querySelectorAll('li .name')].map((node) => node.textContent ?? '');
 }
+
+/** A session created over REST, with the owner secret (docs/access-api.md). */
+export interface CreatedForTest {
+  id: string;
+  ownerSecret: string;
+}
+
+/** Creates a session over REST and returns its id and owner secret. */
+export async function createOwnedSession(base: string, body: Record<string, unknown> = {}): Promise<CreatedForTest> {
+  const res = await fetch(`${base}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status !== 201) throw new Error(`create failed: ${res.status}`);
+  return (await res.json()) as CreatedForTest;
+}
+
+/** Exchanges an owner secret or a password for a token. */
+export async function tokenFor(base: string, sessionId: string, credentials: { ownerSecret: string } | { password: string }): Promise<string> {
+  const res = await fetch(`${base}/api/sessions/${sessionId}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(credentials),
+  });
+  if (res.status !== 200) throw new Error(`token refused: ${res.status}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** The roles shown as badges in the participant list, by name. */
+export function listedRoles(room: InterviewRoom): Record<string, string> {
+  const roles: Record<string, string> = {};
+  for (const li of part(room, 'participants').querySelectorAll('li')) {
+    roles[li.querySelector('.name')?.textContent ?? ''] = li.querySelector('[part~="role-badge"]')?.textContent ?? '';
+  }
+  return roles;
+}

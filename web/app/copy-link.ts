@@ -1,4 +1,4 @@
-/** `<copy-link>`: a read-only field with a shareable URL and a Copy button. */
+/** `<copy-link>`: a labelled read-only field with a shareable URL and a Copy button. */
 import { LitElement, css, html } from 'lit';
 
 /** Shows `href` as an absolute URL with a Copy button that confirms when it worked. */
@@ -29,15 +29,18 @@ export class CopyLink extends LitElement {
       cursor: pointer;
     }
   `;
-  static override properties = { href: { type: String }, copied: { state: true } };
+  static override properties = { href: { type: String }, label: { type: String }, copied: { state: true } };
 
   /** The link to show; relative paths are resolved against the page. */
   declare href: string;
+  /** What the link is (`Candidate link`, ...): the field's and the button's accessible name. */
+  declare label: string;
   declare private copied: boolean;
 
   constructor() {
     super();
     this.href = '';
+    this.label = 'Shareable link';
     this.copied = false;
   }
 
@@ -47,8 +50,10 @@ export class CopyLink extends LitElement {
   }
 
   protected override render(): unknown {
-    return html`<input readonly aria-label="Shareable link" .value=${this.absolute} @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
-      <button type="button" @click=${this.copy}>${this.copied ? 'Copied' : 'Copy link'}</button>`;
+    return html`<input readonly aria-label=${this.label} .value=${this.absolute} @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
+      <button type="button" aria-label=${`${this.copied ? 'Copied' : 'Copy'}: ${this.label}`} @click=${this.copy}>
+        ${this.copied ? 'Copied' : 'Copy link'}
+      </button>`;
   }
 
   private async copy(): Promise<void> {

@@ -33,9 +33,9 @@ export class Router {
     };
   }
 
-  /** Goes to `path` within the app without reloading. */
+  /** Goes to `path` (with its query and fragment, e.g. `#owner=`) within the app without reloading. */
   navigate(path: string): void {
-    if (path !== location.pathname) history.pushState(null, '', path);
+    if (path !== location.pathname + location.search + location.hash) history.pushState(null, '', path);
     this.onRoute(matchRoute(location.pathname));
   }
 
@@ -46,6 +46,7 @@ export class Router {
     if (!anchor || anchor.target || anchor.hasAttribute('download') || anchor.origin !== location.origin) return;
     if (matchRoute(anchor.pathname).page === 'unknown') return;
     event.preventDefault();
-    this.navigate(anchor.pathname);
+    // The fragment matters: the interviewer link carries `#owner=<secret>` there.
+    this.navigate(anchor.pathname + anchor.search + anchor.hash);
   }
 }

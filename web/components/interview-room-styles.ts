@@ -192,6 +192,52 @@ export const interviewRoomStyles = css`
   .count {
     color: var(--ir-muted);
   }
+  .role {
+    font-size: 11px;
+    line-height: 1.5;
+    padding: 0 6px;
+    border-radius: 999px;
+    border: 1px solid var(--ir-border);
+    color: var(--ir-muted);
+  }
+  .role[data-role='interviewer'] {
+    border-color: var(--ir-accent);
+    color: var(--ir-accent);
+    font-weight: 600;
+  }
+  [part='lock'] {
+    padding: 1px 8px;
+    border-radius: 6px;
+    background: var(--ir-warn);
+    color: var(--ir-bg);
+    font-weight: 600;
+  }
+  [part='controls'] {
+    display: inline-flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 6px;
+  }
+  [part='controls'] button {
+    cursor: pointer;
+  }
+  [part='controls'] button[aria-pressed='true'] {
+    background: var(--ir-warn);
+    border-color: var(--ir-warn);
+    color: var(--ir-bg);
+  }
+  [part='controls'] .danger,
+  [part='end'] {
+    color: var(--ir-error);
+    border-color: var(--ir-error);
+  }
+  [part='controls'] .danger {
+    background: var(--ir-error);
+    color: var(--ir-bg);
+  }
+  .controls-error {
+    color: var(--ir-error);
+  }
   main {
     flex: 1 1 auto;
     display: flex;

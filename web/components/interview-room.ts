@@ -8,17 +8,33 @@
  * @attr session - The session id (a UUID from `POST /api/sessions`).
  * @attr name - The local participant's display name, shown to others next to their caret.
  * @attr theme - `light` or `dark` forces a colour scheme; absent follows `prefers-color-scheme`.
+ * @attr token - An access token from `POST /api/sessions/:id/token`, sent as `?token=` on the socket;
+ *   needed for private sessions and for the interviewer. A new token reconnects after a 4401.
+ * @attr participant-role - `interviewer` or `candidate` (property `role`): published to the others
+ *   (the server stamps the real one) and decides who the lock applies to. Not the `role` attribute,
+ *   which is ARIA's.
+ *
+ * @attr run-timeout - Time limit of a run in milliseconds (property `runTimeout`); default 5000, at most 120000.
  *
  * @fires room-status - {@link RoomStatusEvent}: connection state changed (`detail.state`, `detail.message`).
  * @fires room-participants - {@link RoomParticipantsEvent}: someone joined, left or was renamed.
  * @fires room-run-request - {@link RoomRunRequestEvent}: Run pressed; cancel it to run the code yourself.
  * @fires room-run-result - {@link RoomRunResultEvent}: a run finished and its output is shown.
+ * @fires room-auth-required - {@link RoomAuthRequiredEvent}: refused with 4401; give it a new `token`.
+ * @fires room-access - {@link RoomAccessEvent}: the interviewer locked or unlocked the editor.
+ * @fires room-ended - {@link RoomEndedEvent}: the interviewer ended the session (4411).
  *
  * @csspart editor - The CodeMirror editor's container.
  * @csspart language - The language `<select>`.
  * @csspart run - The Run button.
- * @csspart output - The output panel (`data-status` = `ok` | `error` | `unavailable` after a run).
+ * @csspart output - The shared runs (`data-status` = the latest run's status: `running` | `ok` | `error` | `timeout` | `stopped`).
+ * @csspart stop - The Stop button, shown while the local participant's run is going.
  * @csspart participants - The participant list (`<ul>`, one `<li>` per participant).
+ * @csspart role-badge - A participant's role in the list (`data-role` = `interviewer` | `candidate`).
+ * @csspart lock - The "Locked by the interviewer" indicator, shown while the session is read-only.
+ * @csspart retry - "Try again", shown after a 4429 refusal (a limit).
+ * @csspart controls - The interviewer's controls (role `interviewer` with a token): `lock-toggle`,
+ *   `end`, then `end-confirm`.
  * @csspart status - The connection indicator; `data-state` = `connecting` | `connected` | `reconnecting` | `offline`.
  *
  * @cssprop --ir-bg - Background of the room.
@@ -50,15 +66,29 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
 import * as Y from 'yjs';
 import { DEFAULT_LANGUAGE, LANGUAGES, isLanguage, type Language } from '../../shared/languages.js';
-import { CODE_TEXT, LANGUAGE_KEY, META_MAP } from '../../shared/schema.js';
+import { CloseCode } from '../../shared/protocol/close-codes.js';
+import { CODE_TEXT, LANGUAGE_KEY, META_MAP, READ_ONLY_KEY } from '../../shared/schema.js';
+import { endSession, updateSession } from '../api/access-client.js';
 import type { ConnectionStatus } from '../connection/connection-status.js';
-import { cleanName, type Participant } from '../connection/participants.js';
+import { cleanName, isRole, type Participant, type Role } from '../connection/participants.js';
 import { RoomConnection, type Room } from '../connection/room-connection.js';
 import { createEditorState } from '../editor/editor-extensions.js';
 import { LANGUAGE_LABELS, languageSupport } from '../editor/language-support.js';
-import { unavailableResult, type CodeRunner, type RunResult } from '../run/runner.js';
+import { readOnlyExtension } from '../editor/read-only.js';
+import type { CodeRunner, RunResult } from '../run/runner.js';
+import { RunController, runTimeoutMs } from '../run/run-controller.js';
+import { runsStyles } from '../run/runs-styles.js';
+import { interviewerControls } from './interviewer-controls.js';
 import { interviewRoomStyles } from './interview-room-styles.js';
-import { RoomParticipantsEvent, RoomRunRequestEvent, RoomRunResultEvent, RoomStatusEvent } from './room-events.js';
+import {
+  RoomAccessEvent,
+  RoomAuthRequiredEvent,
+  RoomEndedEvent,
+  RoomParticipantsEvent,
+  RoomRunRequestEvent,
+  RoomRunResultEvent,
+  RoomStatusEvent,
+} from './room-events.js';
 
 /** The editor and Yjs objects that live exactly as long as one open room. */
 interface EditorBinding {
@@ -68,15 +98,25 @@ interface EditorBinding {
   onMeta: () => void;
 }
 
+/** How a role reads in the participant list. */
+const ROLE_LABELS: Record<Role, string> = { interviewer: 'Interviewer', candidate: 'Candidate' };
+
 /** A collaborative code editor bound to one session; see the block above for its public surface. */
 export class InterviewRoom extends LitElement {
-  static override styles = interviewRoomStyles;
+  static override styles = [interviewRoomStyles, runsStyles];
   static override properties = {
     server: { type: String },
     session: { type: String },
     name: { type: String },
     theme: { type: String, reflect: true },
+    token: { type: String },
+    role: { type: String, attribute: 'participant-role' },
     runner: { attribute: false },
+    runTimeout: { type: Number, attribute: 'run-timeout' },
+    sessionLocked: { state: true },
+    controlsBusy: { state: true },
+    confirmingEnd: { state: true },
+    controlsError: { state: true },
     currentLanguage: { state: true },
     result: { state: true },
     running: { state: true },
@@ -90,23 +130,40 @@ export class InterviewRoom extends LitElement {
   declare name: string;
   /** `light`, `dark`, or empty to follow the system. */
   declare theme: string;
-  /** Executes code for the Run button; `null` until code execution is wired up (a later issue). */
+  /** Access token for the socket (`?token=`) and the interviewer's REST calls; empty for an open session. */
+  declare token: string;
+  /** The local participant's role; `interviewer` keeps editing while locked and gets the controls. */
+  declare role: Role | '';
+  /** Executes code for the Run button; `null` uses the built-in sandbox. Runs are recorded in the document either way. */
   declare runner: CodeRunner | null;
+  /** Time limit of a run in milliseconds (attribute `run-timeout`). */
+  declare runTimeout: number;
   declare private currentLanguage: Language;
   declare private result: RunResult | null;
   declare private running: boolean;
+  declare private sessionLocked: boolean;
+  declare private controlsBusy: boolean;
+  declare private confirmingEnd: boolean;
+  declare private controlsError: string;
 
   private readonly connection = new RoomConnection(this, {
     onRoom: (room) => this.bindRoom(room),
     onStatus: (status) => this.dispatchEvent(new RoomStatusEvent(status)),
     onParticipants: (list) => this.dispatchEvent(new RoomParticipantsEvent(list)),
+    onRefused: (code) => this.onRefused(code),
   });
   // Created once and rendered as a node, so CodeMirror's DOM survives re-renders and exists before
   // the first render (the room can then open in willUpdate without a second update cycle).
   private readonly editorHost = Object.assign(document.createElement('div'), { className: 'editor-host' });
   private readonly languageCompartment = new Compartment();
+  private readonly readOnlyCompartment = new Compartment();
   private binding: EditorBinding | null = null;
   private runAbort: AbortController | null = null;
+  private readonly runs = new RunController(this, {
+    server: () => this.server || globalThis.location.origin,
+    name: () => cleanName(this.name, 'Guest'),
+    present: (clientId) => this.connection.participants.some((p) => p.clientId === clientId),
+  });
 
   constructor() {
     super();
@@ -114,7 +171,16 @@ export class InterviewRoom extends LitElement {
     this.session = '';
     this.name = '';
     this.theme = '';
+    this.token = '';
+    this.role = '';
     this.runner = null;
+    this.runTimeout = 5_000;
+    // Capture phase: CodeMirror binds Mod-Enter itself (insert a blank line) and would see it first.
+    this.addEventListener('keydown', (event) => this.onRunShortcut(event), { capture: true });
+    this.sessionLocked = false;
+    this.controlsBusy = false;
+    this.confirmingEnd = false;
+    this.controlsError = '';
     this.currentLanguage = DEFAULT_LANGUAGE;
     this.result = null;
     this.running = false;
@@ -145,6 +211,31 @@ export class InterviewRoom extends LitElement {
     return this.binding?.view ?? null;
   }
 
+  /** Whether the interviewer has locked the session (`meta.readOnly`). */
+  get readOnly(): boolean {
+    return this.sessionLocked;
+  }
+
+  /** Whether the local participant may type: always the interviewer, candidates while unlocked. */
+  get editable(): boolean {
+    return !this.sessionLocked || this.role === 'interviewer';
+  }
+
+  /** Locks (`true`) or unlocks the editor for candidates. Needs an interviewer `token`; throws `ApiError`. */
+  async setReadOnly(readOnly: boolean): Promise<void> {
+    await updateSession(this.session.trim(), this.token, { readOnly }, this.server);
+  }
+
+  /** Ends the session for everyone (interviewer `token`); every element then shows the ended message. */
+  async endSession(): Promise<void> {
+    await endSession(this.session.trim(), this.token, this.server);
+  }
+
+  /** Connects again after a 4429 refusal (a limit) or any refusal the page has since fixed. */
+  reconnect(): void {
+    this.connection.reconnect();
+  }
+
   /** Sets the session language for everyone (what the language selector does). */
   setLanguage(language: Language): void {
     const room = this.connection.room;
@@ -153,7 +244,10 @@ export class InterviewRoom extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('name')) this.connection.setName(cleanName(this.name, 'Guest'));
+    if (changed.has('name') || changed.has('role')) this.connection.setUser(cleanName(this.name, 'Guest'), isRole(this.role) ? this.role : null);
+    if (changed.has('role')) this.applyLock();
+    // Before open(), so a token given together with the session is on the first connection.
+    if (changed.has('token')) this.connection.setToken(this.token.trim());
     if (changed.has('server') || changed.has('session')) {
       if (this.session) this.connection.open(this.server || globalThis.location.origin, this.session.trim());
       else this.connection.close();
@@ -169,6 +263,7 @@ export class InterviewRoom extends LitElement {
     const status = this.connection.status;
     const participants = this.connection.participants;
     const refused = status.closeCode !== undefined;
+    const showControls = this.role === 'interviewer' && !!this.token && !!this.connection.room && !refused;
     return html`
       <header>
         <label>
@@ -183,35 +278,55 @@ export class InterviewRoom extends LitElement {
             ${LANGUAGES.map((lang) => html`<option value=${lang} ?selected=${lang === this.currentLanguage}>${LANGUAGE_LABELS[lang]}</option>`)}
           </select>
         </label>
-        <button part="run" type="button" ?disabled=${this.running || refused || !this.connection.room} @click=${this.onRun}>
+        <button part="run" type="button" ?disabled=${this.running || refused || !this.connection.room || !this.editable} @click=${this.onRun}>
           ${this.running ? 'Running…' : 'Run'}
         </button>
+        ${this.running ? html`<button part="stop" type="button" @click=${() => this.runAbort?.abort()}>Stop</button>` : nothing}
         <ul part="participants" aria-label="Participants">
           ${participants.map(
             (p) => html`<li title=${p.name} data-client-id=${p.clientId}>
-              <span class="swatch" style=${styleMap({ background: p.color })}></span><span class="name">${p.name}</span>${p.isLocal
-                ? html`<span class="count">&nbsp;(you)</span>`
-                : nothing}
+              <span class="swatch" style=${styleMap({ background: p.color })}></span><span class="name">${p.name}</span>${p.role
+                ? html`<span part="role-badge" class="role" data-role=${p.role}>${ROLE_LABELS[p.role]}</span>`
+                : nothing}${p.isLocal ? html`<span class="count">&nbsp;(you)</span>` : nothing}
             </li>`,
           )}
           <span class="count">${participants.length} in room</span>
         </ul>
+        ${this.sessionLocked && !refused
+          ? html`<span part="lock" role="note">${this.role === 'interviewer' ? 'Locked for candidates' : 'Locked by the interviewer'}</span>`
+          : nothing}
+        ${showControls
+          ? interviewerControls(
+              { locked: this.sessionLocked, busy: this.controlsBusy, confirmingEnd: this.confirmingEnd, error: this.controlsError },
+              {
+                toggleLock: () => void this.runControl(() => this.setReadOnly(!this.sessionLocked)),
+                askEnd: () => (this.confirmingEnd = true),
+                confirmEnd: () => void this.runControl(() => this.endSession()),
+                cancelEnd: () => (this.confirmingEnd = false),
+              },
+            )
+          : nothing}
         <span part="status" data-state=${status.state} role="status" aria-live="polite">${status.message}</span>
       </header>
       <main>
         ${!this.session
           ? html`<div class="notice">No session given: set the <code>session</code> attribute to a session id.</div>`
           : refused
-            ? html`<div class="notice" role="alert">${status.message}</div>`
+            ? html`<div class="notice" role="alert">
+                ${status.message}
+                ${status.closeCode === CloseCode.TooMany
+                  ? html`<button part="retry" type="button" @click=${() => this.reconnect()}>Try again</button>`
+                  : nothing}
+              </div>`
             : nothing}
         <div part="editor" ?hidden=${refused || !this.session}>${this.editorHost}</div>
-        <pre part="output" aria-label="Output" aria-live="polite" data-status=${this.result?.status ?? nothing}>${this.result?.output ??
-          (this.runner ? 'Output appears here after a run.' : 'Output appears here. Running code is not wired up yet in this version.')}</pre>
+        ${this.runs.render()}
       </main>
     `;
   }
 
   private bindRoom(room: Room | null): void {
+    this.runs.setDoc(room?.doc ?? null);
     this.unbindRoom();
     if (!room) return;
     const host = this.editorHost;
@@ -221,15 +336,21 @@ export class InterviewRoom extends LitElement {
     const undoManager = new Y.UndoManager(text);
     const language = isLanguage(meta.get(LANGUAGE_KEY)) ? (meta.get(LANGUAGE_KEY) as Language) : DEFAULT_LANGUAGE;
     this.currentLanguage = language;
+    this.sessionLocked = meta.get(READ_ONLY_KEY) === true;
     const state = createEditorState({
       text,
       awareness: room.provider.awareness,
       undoManager,
       language,
       languageCompartment: this.languageCompartment,
+      readOnlyCompartment: this.readOnlyCompartment,
+      locked: !this.editable,
     });
     const view = new EditorView({ state, parent: host, root: this.shadowRoot ?? document });
-    const onMeta = (): void => this.applyLanguage(meta.get(LANGUAGE_KEY));
+    const onMeta = (): void => {
+      this.applyLanguage(meta.get(LANGUAGE_KEY));
+      this.applyLock(meta.get(READ_ONLY_KEY) === true);
+    };
     meta.observe(onMeta);
     this.binding = { view, undoManager, meta, onMeta };
   }
@@ -250,27 +371,53 @@ export class InterviewRoom extends LitElement {
     this.binding?.view.dispatch({ effects: this.languageCompartment.reconfigure(languageSupport(language)) });
   }
 
+  /** Follows the session lock (`locked`, or the current one when only the role changed). */
+  private applyLock(locked = this.sessionLocked): void {
+    const changed = locked !== this.sessionLocked;
+    this.sessionLocked = locked;
+    this.binding?.view.dispatch({ effects: this.readOnlyCompartment.reconfigure(readOnlyExtension(!this.editable)) });
+    if (changed) this.dispatchEvent(new RoomAccessEvent({ readOnly: locked, editable: this.editable }));
+  }
+
+  private onRefused(code: number): void {
+    this.confirmingEnd = false;
+    if (code === CloseCode.Unauthorized || code === CloseCode.Forbidden) {
+      this.dispatchEvent(new RoomAuthRequiredEvent({ sessionId: this.session.trim(), closeCode: code }));
+    } else if (code === CloseCode.SessionEnded) {
+      this.dispatchEvent(new RoomEndedEvent(this.session.trim()));
+    }
+  }
+
+  /** Runs an interviewer action with the buttons disabled; a failure is shown in the controls. */
+  private async runControl(action: () => Promise<void>): Promise<void> {
+    this.controlsBusy = true;
+    this.controlsError = '';
+    try {
+      await action();
+    } catch (error) {
+      this.controlsError = `Could not do that: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      this.controlsBusy = false;
+    }
+  }
+
   private onLanguageChange(event: Event): void {
     const value = (event.target as HTMLSelectElement).value;
     if (isLanguage(value)) this.setLanguage(value);
   }
 
   private async onRun(): Promise<void> {
-    const request = { code: this.code, language: this.currentLanguage };
+    const request = { code: this.code, language: this.currentLanguage, timeoutMs: runTimeoutMs(this.runTimeout) };
     const requestEvent = new RoomRunRequestEvent(request);
     this.dispatchEvent(requestEvent);
     if (requestEvent.defaultPrevented) return;
-    if (!this.runner) {
-      this.showResult(unavailableResult(request.language));
-      return;
-    }
     this.runAbort?.abort();
     const abort = new AbortController();
     this.runAbort = abort;
     this.running = true;
     const started = performance.now();
     try {
-      this.showResult(await this.runner.run(request, abort.signal));
+      this.showResult(await this.runs.runnerFor(this.runner).run(request, abort.signal));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.showResult({ status: 'error', output: `The runner failed: ${message}`, durationMs: performance.now() - started });
@@ -278,6 +425,16 @@ export class InterviewRoom extends LitElement {
       if (this.runAbort === abort) this.runAbort = null;
       this.running = false;
     }
+  }
+
+  /** Ctrl/Cmd-Enter runs the code, as the Run button does when it is enabled. */
+  private onRunShortcut(event: KeyboardEvent): void {
+    if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const refused = this.connection.status.closeCode !== undefined;
+    // Runs are document writes, which the server refuses from candidates while the session is locked.
+    if (!this.running && !refused && this.connection.room && this.editable) void this.onRun();
   }
 
   private showResult(result: RunResult): void {

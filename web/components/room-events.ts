@@ -61,11 +61,54 @@ export class RoomRunResultEvent extends Event {
   }
 }
 
+/**
+ * Fired when the server refused the connection for want of valid credentials (close 4401: a
+ * private session without a token, an expired token, or access changed by the interviewer). The
+ * element stays offline until it gets a new `token`, which reconnects it at once.
+ */
+export class RoomAuthRequiredEvent extends Event {
+  /** Event name: `room-auth-required`. */
+  static readonly type = 'room-auth-required';
+  /** The session that needs credentials and the close code (4401, or 4403 for a token of another session). */
+  readonly detail: { sessionId: string; closeCode: number };
+  constructor(detail: { sessionId: string; closeCode: number }) {
+    super(RoomAuthRequiredEvent.type, { bubbles: true, composed: true });
+    this.detail = detail;
+  }
+}
+
+/** Fired when the interviewer locks or unlocks the editor (`meta.readOnly`), and once on joining a locked session. */
+export class RoomAccessEvent extends Event {
+  /** Event name: `room-access`. */
+  static readonly type = 'room-access';
+  /** `readOnly`: whether the session is locked; `editable`: whether this participant may type. */
+  readonly detail: { readOnly: boolean; editable: boolean };
+  constructor(detail: { readOnly: boolean; editable: boolean }) {
+    super(RoomAccessEvent.type, { bubbles: true, composed: true });
+    this.detail = detail;
+  }
+}
+
+/** Fired when the session was ended by the interviewer (close 4411); the element stays offline. */
+export class RoomEndedEvent extends Event {
+  /** Event name: `room-ended`. */
+  static readonly type = 'room-ended';
+  /** The session that ended. */
+  readonly detail: { sessionId: string };
+  constructor(sessionId: string) {
+    super(RoomEndedEvent.type, { bubbles: true, composed: true });
+    this.detail = { sessionId };
+  }
+}
+
 declare global {
   interface HTMLElementEventMap {
     'room-status': RoomStatusEvent;
     'room-participants': RoomParticipantsEvent;
     'room-run-request': RoomRunRequestEvent;
     'room-run-result': RoomRunResultEvent;
+    'room-auth-required': RoomAuthRequiredEvent;
+    'room-access': RoomAccessEvent;
+    'room-ended': RoomEndedEvent;
   }
 }

@@ -3,7 +3,10 @@
  *
  *   connecting ──open──▶ connected ──drop──▶ reconnecting ──open──▶ connected
  *        │                                        │
- *        └──────── 4404 / 4410 / 4400 ────────────┴──▶ offline (no more retries)
+ *        └──── 4401 / 4403 / 4404 / 4410 / 4411 / 4429 ─┴──▶ offline (no more retries)
+ *
+ * 4401 (sign-in required) and 4429 (a limit) are offline until the page acts: it gives the element
+ * a new token, or calls `reconnect()`; the others are final.
  *
  * The browser going offline (`navigator.onLine` false) also shows `offline`, but the provider keeps
  * retrying so the room comes back by itself when the network does.
@@ -27,14 +30,19 @@ export function isTerminalClose(code: number): boolean {
   return code >= 4400 && code < 4500;
 }
 
+/** The sentence shown for each close code the server uses to refuse a session. */
+const REFUSALS: Record<number, string> = {
+  [CloseCode.Unauthorized]: 'Sign-in required: access to this session changed. Sign in again to continue.',
+  [CloseCode.Forbidden]: 'This link does not give access to this session.',
+  [CloseCode.SessionNotFound]: 'This session does not exist. Check the link, or create a new session.',
+  [CloseCode.SessionExpired]: 'This session has expired. Create a new session to keep going.',
+  [CloseCode.SessionEnded]: 'This session was ended by the interviewer.',
+  [CloseCode.TooMany]: 'Too many connections: the session is full, or too many are open from your address. Try again in a moment.',
+};
+
 /** The status shown after the server refused the session with `code`. */
 export function terminalStatus(code: number): ConnectionStatus {
-  const message =
-    code === CloseCode.SessionNotFound
-      ? 'This session does not exist. Check the link, or create a new session.'
-      : code === CloseCode.SessionExpired
-        ? 'This session has expired. Create a new session to keep going.'
-        : `The server refused this session (code ${code}).`;
+  const message = REFUSALS[code] ?? `The server refused this session (code ${code}).`;
   return { state: 'offline', message, closeCode: code };
 }
 

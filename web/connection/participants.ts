@@ -1,6 +1,7 @@
 /**
- * Participants as seen through Yjs awareness: each client publishes `{ user: { name, color } }`
- * (the field names y-codemirror.next reads for remote carets).
+ * Participants as seen through Yjs awareness: each client publishes `{ user: { name, color, role } }`
+ * (`name` and `color` are the field names y-codemirror.next reads for remote carets). The server
+ * overwrites `role` with the connection's real role, so nobody can pose as the interviewer.
  */
 import type { Awareness } from 'y-protocols/awareness';
 
@@ -12,8 +13,18 @@ export interface Participant {
   name: string;
   /** CSS colour of their caret and list entry. */
   color: string;
+  /** Their role as the server stamped it; `null` when unknown (an older server). */
+  role: Role | null;
   /** Whether this entry is the local user. */
   isLocal: boolean;
+}
+
+/** The two roles in a session: the interviewer holds the owner secret, everyone else is a candidate. */
+export type Role = 'interviewer' | 'candidate';
+
+/** Whether `value` is one of the two roles. */
+export function isRole(value: unknown): value is Role {
+  return value === 'interviewer' || value === 'candidate';
 }
 
 /** Caret colours with enough contrast on light and dark backgrounds. */
@@ -37,10 +48,11 @@ export function cleanName(raw: unknown, fallback: string): string {
 export function readParticipants(awareness: Awareness): Participant[] {
   const list: Participant[] = [];
   for (const [clientId, state] of awareness.getStates()) {
-    const user = (state as { user?: { name?: unknown; color?: unknown } }).user;
+    const user = (state as { user?: { name?: unknown; color?: unknown; role?: unknown } }).user;
     if (!user) continue;
     const color = typeof user.color === 'string' && /^#[0-9a-f]{6}$/i.test(user.color) ? user.color : colorFor(clientId);
-    list.push({ clientId, name: cleanName(user.name, 'Anonymous'), color, isLocal: clientId === awareness.clientID });
+    const role = isRole(user.role) ? user.role : null;
+    list.push({ clientId, name: cleanName(user.name, 'Anonymous'), color, role, isLocal: clientId === awareness.clientID });
   }
   return list.sort((a, b) => Number(b.isLocal) - Number(a.isLocal) || a.name.localeCompare(b.name) || a.clientId - b.clientId);
 }

@@ -2,13 +2,16 @@
  * A ReactiveController that owns one session's Y.Doc, its y-websocket provider and awareness, and
  * turns their events into a `ConnectionStatus` and a participant list for the host element.
  * The host calls `open()` when its `server` or `session` changes; the controller closes itself
- * when the host leaves the DOM and reopens the same room when it comes back.
+ * when the host leaves the DOM and reopens the same room when it comes back. A new token does not
+ * reopen a live room (the socket presented the old one when it opened, which is all the server
+ * checks); it is used from the next connection on, and reconnects a room the server refused.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import { CloseCode } from '../../shared/protocol/close-codes.js';
 import { STATUS_MESSAGES, isTerminalClose, terminalStatus, type ConnectionStatus } from './connection-status.js';
-import { colorFor, readParticipants, type Participant } from './participants.js';
+import { colorFor, readParticipants, type Participant, type Role } from './participants.js';
 
 /** One open room: the shared document and its provider. Replaced wholesale when the session changes. */
 export interface Room {
@@ -23,6 +26,8 @@ export interface RoomConnectionCallbacks {
   onRoom(room: Room | null): void;
   onStatus(status: ConnectionStatus): void;
   onParticipants(participants: readonly Participant[]): void;
+  /** The server closed the socket with a refusal code (4401, 4411, ...), after `onStatus` reported it. */
+  onRefused(code: number): void;
 }
 
 /** The y-websocket endpoint for a server base URL: `https://x` → `wss://x/yjs`. */
@@ -48,7 +53,9 @@ export class RoomConnection implements ReactiveController {
   participants: readonly Participant[] = [];
 
   private target: { server: string; sessionId: string } | null = null;
+  private token = '';
   private name = 'Anonymous';
+  private role: Role | null = null;
   private everConnected = false;
   private teardown: Array<() => void> = [];
 
@@ -83,11 +90,36 @@ export class RoomConnection implements ReactiveController {
     this.target = null;
   }
 
-  /** Publishes the local user's display name to the other participants. */
-  setName(name: string): void {
+  /** Publishes the local user's display name and role to the other participants. */
+  setUser(name: string, role: Role | null): void {
     this.name = name;
+    this.role = role;
     const awareness = this.room?.provider.awareness;
-    if (awareness) awareness.setLocalStateField('user', { name, color: colorFor(awareness.clientID) });
+    if (!awareness) return;
+    awareness.setLocalStateField('user', { name, color: colorFor(awareness.clientID), ...(role ? { role } : {}) });
+  }
+
+  /**
+   * Sets the access token sent as `?token=` from the next connection on. After a 4401/4403 refusal
+   * (the page signed in again) a changed token reconnects at once, keeping the local document.
+   */
+  setToken(token: string): void {
+    if (token === this.token) return;
+    this.token = token;
+    const provider = this.room?.provider;
+    if (!provider) return;
+    provider.params = token ? { token } : {};
+    const code = this.status.closeCode;
+    // Even to '': the password was removed, so the open session needs no token any more.
+    if (code === CloseCode.Unauthorized || code === CloseCode.Forbidden) this.reconnect();
+  }
+
+  /** Tries again after a refusal the page can fix (4401 with a new token, 4429 after a pause). */
+  reconnect(): void {
+    const provider = this.room?.provider;
+    if (!provider || provider.wsconnected || provider.ws) return;
+    this.setStatus({ state: 'connecting', message: STATUS_MESSAGES.connecting });
+    provider.connect();
   }
 
   private start(): void {
@@ -107,11 +139,14 @@ export class RoomConnection implements ReactiveController {
       // look "synced" without a socket, which hides a dead connection from the status indicator.
       disableBc: true,
       shouldReconnect: (event) => !isTerminalClose(event.code),
+      // The token rides in the query string because browsers cannot set WebSocket headers; it is
+      // short-lived and signed, and the password or owner secret never goes in a URL.
+      params: this.token ? { token: this.token } : {},
     });
     this.room = { sessionId: target.sessionId, doc, provider };
     this.everConnected = false;
     this.setStatus({ state: 'connecting', message: STATUS_MESSAGES.connecting });
-    this.setName(this.name);
+    this.setUser(this.name, this.role);
 
     const onSync = (synced: boolean): void => {
       // "connected" only once the first sync round-trip is done: the server accepts a socket for an
@@ -125,7 +160,11 @@ export class RoomConnection implements ReactiveController {
       if (event && isTerminalClose(event.code)) return; // `closed` below reports it
       this.showDisconnected();
     };
-    const onClosed = (event: { code: number }): void => this.setStatus(terminalStatus(event.code));
+    const onClosed = (event: { code: number }): void => {
+      this.setStatus(terminalStatus(event.code));
+      // After the status, so a handler that answers with a new token at once reconnects.
+      this.callbacks.onRefused(event.code);
+    };
     const onAwareness = (): void => this.setParticipants(readParticipants(provider.awareness));
     const onNetwork = (): void => {
       if (this.status.state !== 'connected' && !this.status.closeCode) this.showDisconnected();

@@ -24,6 +24,7 @@ import type * as Y from 'yjs';
 import type { Language } from '../../shared/languages.js';
 import { editorTheme } from './editor-theme.js';
 import { languageSupport } from './language-support.js';
+import { readOnlyExtension } from './read-only.js';
 import { syntaxHighlight } from './syntax-highlight.js';
 
 /** Everything needed to build the editor for one room. */
@@ -34,6 +35,10 @@ export interface EditorSetup {
   language: Language;
   /** The compartment that holds the language; reconfigure it to switch highlighting. */
   languageCompartment: Compartment;
+  /** The compartment that holds the lock (`readOnlyExtension`); reconfigure it when the lock changes. */
+  readOnlyCompartment: Compartment;
+  /** Whether the editor starts locked. */
+  locked: boolean;
 }
 
 /** The editor's initial state: the current shared text with all extensions. */
@@ -62,6 +67,7 @@ function editorExtensions(setup: EditorSetup): Extension[] {
     highlightSelectionMatches(),
     keymap.of([...yUndoManagerKeymap, ...defaultKeymap, ...searchKeymap, indentWithTab]),
     setup.languageCompartment.of(languageSupport(setup.language)),
+    setup.readOnlyCompartment.of(readOnlyExtension(setup.locked)),
     yCollab(setup.text, setup.awareness, { undoManager: setup.undoManager }),
     editorTheme,
     EditorView.contentAttributes.of({ 'aria-label': 'Code editor' }),

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import type { RunningServer } from '../../server/server.js';
+import { eventually, launchBrowser, openPageAs, startAppServer, waitForState } from './helpers.js';
+
+let server: RunningServer;
+let browser: Browser;
+const API_KEY = 'key-for-the-e2e-test';
+
+before(async () => {
+  // An API key for creating sessions, one participant per session, and 8-second tokens.
+  server = await startAppServer({ API_KEYS: API_KEY, MAX_PARTICIPANTS: '1', TOKEN_TTL: '8s' });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const refused = (status: number): RegExp => new RegExp(`Failed to load resource: the server responded with a status of ${status}`);
+
+test('the home page asks for the API key, refuses a wrong one, remembers the right one', async () => {
+  const { page, problems } = await openPageAs(browser, 'Grace', [refused(401)]);
+  await page.goto(server.url);
+  await page.getByRole('button', { name: 'Create session' }).click();
+  const key = page.getByLabel('This server needs an API key to create sessions');
+  await key.fill('wrong key');
+  await page.getByRole('button', { name: 'Use key and create' }).click();
+  await page.getByText('That API key was refused.').waitFor();
+  await key.fill(API_KEY);
+  await page.getByRole('button', { name: 'Use key and create' }).click();
+  await page.getByRole('textbox', { name: 'Candidate link' }).waitFor();
+  assert.equal(await page.evaluate(() => localStorage.getItem('interview-room:api-key')), API_KEY);
+
+  // Remembered: the next session is created without asking.
+  await page.reload();
+  await page.getByRole('button', { name: 'Create session' }).click();
+  await page.getByRole('textbox', { name: 'Candidate link' }).waitFor();
+  assert.equal(await key.count(), 0);
+  assert.deepEqual(await problems(), []);
+  await page.context().close();
+});
+
+test('a full session says so and offers a retry; the interviewer token is renewed before it expires', async () => {
+  const creator = await openPageAs(browser, 'Grace');
+  await creator.page.goto(server.url);
+  await creator.page.evaluate((key) => localStorage.setItem('interview-room:api-key', key), API_KEY);
+  await creator.page.getByRole('button', { name: 'Create session' }).click();
+  const interviewerUrl = await creator.page.getByRole('textbox', { name: 'Interviewer link' }).inputValue();
+  const candidateUrl = await creator.page.getByRole('textbox', { name: 'Candidate link' }).inputValue();
+  await creator.page.context().close();
+
+  const grace = await openPageAs(browser, 'Grace');
+  await grace.page.goto(interviewerUrl);
+  await waitForState(grace.page, 'connected');
+  const room = grace.page.locator('interview-room');
+  const firstToken = await room.evaluate((el) => (el as HTMLElement & { token: string }).token);
+  assert.ok(firstToken);
+
+  const alan = await openPageAs(browser, 'Alan');
+  await alan.page.goto(candidateUrl);
+  await waitForState(alan.page, 'offline');
+  await alan.page.locator('interview-room [role="alert"]', { hasText: 'Too many connections' }).waitFor();
+  assert.match((await alan.page.locator('interview-room [part="status"]').textContent()) ?? '', /session is full/);
+
+  // Renewed at 80 % of the 8 s lifetime, from the stored owner secret, without a reconnect.
+  const renewedAfter = Date.now();
+  await eventually(async () => {
+    const token = await room.evaluate((el) => (el as HTMLElement & { token: string }).token);
+    return !!token && token !== firstToken;
+  }, 'a renewed token', 10_000);
+  const waited = Date.now() - renewedAfter;
+  assert.ok(waited > 3000 && waited < 8000, `renewed ${waited} ms after the first token: not at once, before it expired`);
+  await waitForState(grace.page, 'connected');
+
+  // The interviewer leaves; the candidate's retry now gets in.
+  await grace.page.context().close();
+  await alan.page.getByRole('button', { name: 'Try again' }).click();
+  await waitForState(alan.page, 'connected');
+  assert.deepEqual(await alan.problems(), []);
+  await alan.page.context().close();
+});
