@@ -4,7 +4,7 @@
  * downloads and starts Pyodide) and a Python run in a new page of the same browser profile (the HTTP
  * cache holds the runtime). The profile is a real one on disk: Playwright's default incognito
  * contexts keep the cache in memory, where a 9 MB file is not cached. Prints a table and writes
- * bench/RUN-RESULTS.md.
+ * bench/RUN-RESULTS.md (a scratch copy; the recorded figures are in docs/benchmarks.md).
  *
  *   npm run build && node --import tsx bench/run-latency.ts [--runs 20]
  */

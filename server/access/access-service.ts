@@ -12,7 +12,7 @@ import { authorize, isPrivate, type Grant, type Presented } from './authorize.js
 import { hashOwnerSecret, hashPassword, newOwnerSecret } from './credentials.js';
 import type { Role, TokenSigner } from './tokens.js';
 import type { RunRecord } from '../../shared/runs.js';
-import { readRuns } from '../sessions/read-runs.js';
+import { readRunViews } from '../../shared/read-runs.js';
 
 /** Options of the access service. */
 export interface AccessServiceOptions {
@@ -88,7 +88,8 @@ export class AccessService {
   async runs(id: string, presented: Presented): Promise<RunRecord[]> {
     const record = await this.options.hub.record(id);
     await this.grant(record, presented, { endedAllowsInterviewer: true });
-    return this.options.hub.read(id, readRuns);
+    // The writer's client id is for the element's rendering; the API reports the run itself.
+    return this.options.hub.read(id, (doc) => readRunViews(doc).map(({ clientId: _clientId, ...run }) => run));
   }
 
   /**

@@ -1,48 +1,7 @@
-/**
- * Reads the shared runs (`doc.getArray('runs')`, schema in shared/runs.ts) as plain records for
- * rendering. Any participant can write the document, so every field is checked and entries of the
- * wrong shape are skipped.
- */
-import * as Y from 'yjs';
-import { RUNS_ARRAY, type RunOutput, type RunRecord, type RunStatus } from '../../shared/runs.js';
+/** Run records for rendering: read from the document by shared/read-runs.ts. */
+import type { RunOutput } from '../../shared/runs.js';
 
-const STATUSES: ReadonlySet<string> = new Set(['running', 'ok', 'error', 'timeout', 'stopped']);
-
-/** A run as rendered: the record plus the writer's Yjs client id (to tell whether they are still here). */
-export interface RunView extends RunRecord {
-  clientId: number | null;
-}
-
-/** The runs of `doc`, oldest first. */
-export function readRunViews(doc: Y.Doc): RunView[] {
-  const runs: RunView[] = [];
-  for (const entry of doc.getArray<unknown>(RUNS_ARRAY).toArray()) {
-    if (!(entry instanceof Y.Map)) continue;
-    const status = entry.get('status');
-    const output = entry.get('output');
-    const chunks: RunOutput[] = [];
-    if (output instanceof Y.Array) {
-      for (const chunk of output.toArray() as unknown[]) {
-        const { stream, text } = (chunk ?? {}) as { stream?: unknown; text?: unknown };
-        if ((stream === 'stdout' || stream === 'stderr' || stream === 'system') && typeof text === 'string') chunks.push({ stream, text });
-      }
-    }
-    const duration = entry.get('durationMs');
-    const clientId = entry.get('clientId');
-    runs.push({
-      id: String(entry.get('id') ?? ''),
-      by: String(entry.get('by') ?? ''),
-      language: String(entry.get('language') ?? ''),
-      startedAt: Number(entry.get('startedAt') ?? 0),
-      status: typeof status === 'string' && STATUSES.has(status) ? (status as RunStatus) : 'error',
-      truncated: entry.get('truncated') === true,
-      output: chunks,
-      ...(typeof duration === 'number' ? { durationMs: duration } : {}),
-      clientId: typeof clientId === 'number' ? clientId : null,
-    });
-  }
-  return runs;
-}
+export { readRunViews, type RunView } from '../../shared/read-runs.js';
 
 /** Adjacent chunks of one stream joined, so a run printing 10,000 lines renders as few nodes. */
 export function mergeChunks(chunks: readonly RunOutput[]): RunOutput[] {

@@ -1,0 +1,43 @@
+import * as Y from 'yjs';
+import { RUNS_ARRAY, type RunOutput, type RunRecord, type RunStatus } from './runs.js';
+
+const STATUSES: ReadonlySet<string> = new Set(['running', 'ok', 'error', 'timeout', 'stopped']);
+
+/** A run as rendered: the record plus the writer's Yjs client id (to tell whether they are still here). */
+export interface RunView extends RunRecord {
+  clientId: number | null;
+}
+
+/**
+ * The runs of `doc` as plain data, oldest first. Any participant can write the document, so every
+ * field is checked and entries of the wrong shape are skipped. Used by the element and the REST API.
+ */
+export function readRunViews(doc: Y.Doc): RunView[] {
+  const runs: RunView[] = [];
+  for (const entry of doc.getArray<unknown>(RUNS_ARRAY).toArray()) {
+    if (!(entry instanceof Y.Map)) continue;
+    const status = entry.get('status');
+    const output = entry.get('output');
+    const chunks: RunOutput[] = [];
+    if (output instanceof Y.Array) {
+      for (const chunk of output.toArray() as unknown[]) {
+        const { stream, text } = (chunk ?? {}) as { stream?: unknown; text?: unknown };
+        if ((stream === 'stdout' || stream === 'stderr' || stream === 'system') && typeof text === 'string') chunks.push({ stream, text });
+      }
+    }
+    const duration = entry.get('durationMs');
+    const clientId = entry.get('clientId');
+    runs.push({
+      id: String(entry.get('id') ?? ''),
+      by: String(entry.get('by') ?? ''),
+      language: String(entry.get('language') ?? ''),
+      startedAt: Number(entry.get('startedAt') ?? 0),
+      status: typeof status === 'string' && STATUSES.has(status) ? (status as RunStatus) : 'error',
+      truncated: entry.get('truncated') === true,
+      output: chunks,
+      ...(typeof duration === 'number' ? { durationMs: duration } : {}),
+      clientId: typeof clientId === 'number' ? clientId : null,
+    });
+  }
+  return runs;
+}
