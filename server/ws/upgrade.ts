@@ -16,6 +16,14 @@ import { clientAddress } from './client-address.js';
 import { startHeartbeat, trackLiveness } from './heartbeat.js';
 import { closeWith, meterSocket } from './safe-send.js';
 
+/** What an accepted socket needs from its upgrade request. */
+interface Accepted {
+  protocol: Protocol;
+  address: string;
+  sessionId: string;
+  token: string | undefined;
+}
+
 /** The WebSocket side of a server: both endpoints, and how to stop them. */
 export interface WebSockets {
   yjs: WebSocketServer;
@@ -51,46 +59,53 @@ export function attachWebSockets(
     if (!protocol) return refuse(socket, '404 Not Found');
     if (!isOriginAllowed(config.allowedOrigins, req.headers.origin)) return refuse(socket, '403 Forbidden');
     const target = protocol === 'yjs' ? yjs : json;
-    target.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const address = clientAddress(req, config.trustProxy);
-      const log = logger.child({ conn: nextConnectionId++, path: protocol === 'yjs' ? '/yjs' : '/ws' });
-      trackLiveness(ws);
-      meter(ws, protocol, metrics);
-      ws.on('error', (error) => log.warn({ err: error }, 'websocket error'));
-      // Accept, then close with a code: a browser cannot see the status of a refused upgrade.
-      if (!perAddress.acquire(address)) {
-        metrics.errors.inc({ kind: 'too_many_connections' });
-        return closeWith(ws, CloseCode.TooMany, 'too many connections from your address');
-      }
-      ws.on('close', () => perAddress.release(address));
-      if (protocol === 'json') {
-        new JsonConnection(ws, {
-          hub,
-          access,
-          logger: log,
-          metrics,
-          maxCodeChars: config.maxCodeChars,
-          coalesceMs: config.jsonCoalesceMs,
-          messagesPerSecond: config.messagesPerSecond,
-          messageBurst: config.messageBurst,
-          joinTimeoutMs: config.joinTimeoutMs,
-        });
-        return;
-      }
-      // y-websocket puts the room after the server URL: /yjs/<sessionId>?token=… (its `params`).
-      const sessionId = decodeURIComponent(url.pathname.slice('/yjs/'.length));
-      if (!isSessionId(sessionId)) return closeWith(ws, CloseCode.SessionNotFound, 'malformed session id');
-      const token = url.searchParams.get('token') ?? undefined;
-      acceptYjsConnection(ws, sessionId, { token }, {
+    // Everything the socket needs is read from the request now: closures kept for the socket's
+    // lifetime must not hold the request (its headers and buffers) alive.
+    const accepted: Accepted = {
+      protocol,
+      address: clientAddress(req, config.trustProxy),
+      sessionId: protocol === 'yjs' ? decodeURIComponent(url.pathname.slice('/yjs/'.length)) : '',
+      token: url.searchParams.get('token') ?? undefined,
+    };
+    target.handleUpgrade(req, socket, head, (ws: WebSocket) => onSocket(ws, accepted));
+  });
+
+  const onSocket = (ws: WebSocket, { protocol, address, sessionId, token }: Accepted): void => {
+    const log = logger.child({ conn: nextConnectionId++, path: protocol === 'yjs' ? '/yjs' : '/ws' });
+    trackLiveness(ws);
+    meter(ws, protocol, metrics);
+    ws.on('error', (error) => log.warn({ err: error }, 'websocket error'));
+    // Accept, then close with a code: a browser cannot see the status of a refused upgrade.
+    if (!perAddress.acquire(address)) {
+      metrics.errors.inc({ kind: 'too_many_connections' });
+      return closeWith(ws, CloseCode.TooMany, 'too many connections from your address');
+    }
+    ws.on('close', () => perAddress.release(address));
+    if (protocol === 'json') {
+      new JsonConnection(ws, {
         hub,
         access,
-        logger: log.child({ sessionId }),
+        logger: log,
         metrics,
+        maxCodeChars: config.maxCodeChars,
+        coalesceMs: config.jsonCoalesceMs,
         messagesPerSecond: config.messagesPerSecond,
         messageBurst: config.messageBurst,
+        joinTimeoutMs: config.joinTimeoutMs,
       });
+      return;
+    }
+    // y-websocket puts the room after the server URL: /yjs/<sessionId>?token=… (its `params`).
+    if (!isSessionId(sessionId)) return closeWith(ws, CloseCode.SessionNotFound, 'malformed session id');
+    acceptYjsConnection(ws, sessionId, { token }, {
+      hub,
+      access,
+      logger: log.child({ sessionId }),
+      metrics,
+      messagesPerSecond: config.messagesPerSecond,
+      messageBurst: config.messageBurst,
     });
-  });
+  };
 
   return {
     yjs,
