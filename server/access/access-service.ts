@@ -1,14 +1,12 @@
 import type { Language } from '../../shared/languages.js';
 import { CloseCode } from '../../shared/protocol/close-codes.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
-import { READ_ONLY_KEY } from '../../shared/schema.js';
 import type { Logger } from '../logger.js';
 import type { LiveSession } from '../sessions/live-session.js';
-import { SERVER_ORIGIN } from '../sessions/origins.js';
 import { SessionError } from '../sessions/session-error.js';
 import type { SessionHub, SessionInfo } from '../sessions/session-hub.js';
 import type { SessionAccess, SessionRecord, Storage } from '../storage/storage.js';
-import { authorize, isPrivate, type Grant, type Presented } from './authorize.js';
+import { authorize, epochOf, isPrivate, type Grant, type Presented } from './authorize.js';
 import { hashOwnerSecret, hashPassword, newOwnerSecret } from './credentials.js';
 import type { Role, TokenSigner } from './tokens.js';
 import type { RunRecord } from '../../shared/runs.js';
@@ -64,30 +62,26 @@ export class AccessService {
 
   /** Exchanges credentials (or a still-valid token) for a fresh signed token. */
   async token(id: string, presented: Presented): Promise<{ token: string; role: Role; expiresAt: number }> {
-    const record = await this.options.hub.record(id);
-    const grant = await this.grant(record, presented, { endedAllowsInterviewer: true });
+    const { grant } = await this.reader(id, presented);
     const { token, claims } = this.options.signer.issue(id, grant.role, grant.epoch);
     return { token, role: grant.role, expiresAt: claims.exp };
   }
 
   /** The session as the caller may see it; throws SessionError when refused. */
   async view(id: string, presented: Presented): Promise<SessionView> {
-    const record = await this.options.hub.record(id);
-    const grant = await this.grant(record, presented, { endedAllowsInterviewer: true });
+    const { record, grant } = await this.reader(id, presented);
     return this.describe(record, grant.role);
   }
 
   /** The session's code, if the caller may read it. */
   async code(id: string, presented: Presented): Promise<string> {
-    const record = await this.options.hub.record(id);
-    await this.grant(record, presented, { endedAllowsInterviewer: true });
+    await this.reader(id, presented);
     return this.options.hub.code(id);
   }
 
   /** The session's code runs, if the caller may read it. */
   async runs(id: string, presented: Presented): Promise<RunRecord[]> {
-    const record = await this.options.hub.record(id);
-    await this.grant(record, presented, { endedAllowsInterviewer: true });
+    await this.reader(id, presented);
     // The writer's client id is for the element's rendering; the API reports the run itself.
     return this.options.hub.read(id, (doc) => readRunViews(doc).map(({ clientId: _clientId, ...run }) => run));
   }
@@ -145,6 +139,12 @@ export class AccessService {
     this.enforce(live, stored.access);
   }
 
+  /** The record and the caller's grant for reading a session (the interviewer still reads an ended one). */
+  private async reader(id: string, presented: Presented): Promise<{ record: SessionRecord; grant: Grant }> {
+    const record = await this.options.hub.record(id);
+    return { record, grant: await this.grant(record, presented, { endedAllowsInterviewer: true }) };
+  }
+
   private async grant(record: SessionRecord, presented: Presented, options: { endedAllowsInterviewer: boolean }): Promise<Grant> {
     const grant = await authorize(record, presented, this.options.signer);
     if (record.access.endedAt !== null && !(options.endedAllowsInterviewer && grant.role === 'interviewer')) {
@@ -178,13 +178,11 @@ export class AccessService {
   /** Makes open connections obey `access`: revoked or ended ones are closed, the lock mirrored. */
   private enforce(live: LiveSession, access: SessionAccess): void {
     live.record.access = access;
-    if (live.meta.get(READ_ONLY_KEY) !== access.readOnly) {
-      live.doc.transact(() => live.meta.set(READ_ONLY_KEY, access.readOnly), SERVER_ORIGIN);
-    }
+    live.mirrorReadOnly();
     for (const participant of [...live.participants]) {
       if (access.endedAt !== null) {
         participant.close(CloseCode.SessionEnded, 'session ended by the interviewer');
-      } else if (participant.epoch !== (participant.role === 'interviewer' ? access.ownerEpoch : access.candidateEpoch)) {
+      } else if (participant.epoch !== epochOf(access, participant.role)) {
         participant.close(CloseCode.Unauthorized, "the session's access changed; sign in again");
       }
     }

@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../shared/protocol/errors.js';
 import { SessionError } from '../sessions/session-error.js';
-import type { SessionRecord } from '../storage/storage.js';
+import type { SessionAccess, SessionRecord } from '../storage/storage.js';
 import { ownerSecretMatches, verifyPassword } from './credentials.js';
 import type { Role, TokenSigner } from './tokens.js';
 
@@ -15,6 +15,11 @@ export interface Presented {
 export interface Grant {
   role: Role;
   epoch: number;
+}
+
+/** The access epoch a role's grants are checked against: bumping it revokes that role's grants. */
+export function epochOf(access: SessionAccess, role: Role): number {
+  return role === 'interviewer' ? access.ownerEpoch : access.candidateEpoch;
 }
 
 /** Whether a session needs a password from candidates. */
@@ -34,7 +39,7 @@ export async function authorize(record: SessionRecord, presented: Presented, sig
     const claims = signer.verify(presented.token);
     if (!claims) throw new SessionError(ErrorCode.Unauthorized, 'the token is invalid or has expired; get a new one');
     if (claims.sid !== record.id) throw new SessionError(ErrorCode.Forbidden, 'the token is for another session');
-    const epoch = claims.role === 'interviewer' ? access.ownerEpoch : access.candidateEpoch;
+    const epoch = epochOf(access, claims.role);
     if (claims.epoch !== epoch) throw new SessionError(ErrorCode.Unauthorized, "the session's access changed; sign in again");
     return { role: claims.role, epoch };
   }
@@ -42,7 +47,7 @@ export async function authorize(record: SessionRecord, presented: Presented, sig
     if (!ownerSecretMatches(presented.ownerSecret, access.ownerSecretHash)) {
       throw new SessionError(ErrorCode.InvalidCredentials, 'the owner secret is not valid for this session');
     }
-    return { role: 'interviewer', epoch: access.ownerEpoch };
+    return { role: 'interviewer', epoch: epochOf(access, 'interviewer') };
   }
   if (access.passwordHash !== null) {
     if (presented.password === undefined) throw new SessionError(ErrorCode.Unauthorized, 'this session is private: a password is required');
@@ -50,5 +55,5 @@ export async function authorize(record: SessionRecord, presented: Presented, sig
       throw new SessionError(ErrorCode.InvalidCredentials, 'wrong password');
     }
   }
-  return { role: 'candidate', epoch: access.candidateEpoch };
+  return { role: 'candidate', epoch: epochOf(access, 'candidate') };
 }

@@ -51,6 +51,7 @@ export class JsonConnection implements Participant, JsonPeer {
   role: Role = 'candidate';
   epoch = 0;
   private readonly rate: RateGuard;
+  private readonly fanout: { observe(seconds: number): void } | undefined;
   private joinTimer: NodeJS.Timeout | null;
   private state: 'idle' | 'joining' | 'joined' = 'idle';
   private live: LiveSession | null = null;
@@ -66,7 +67,10 @@ export class JsonConnection implements Participant, JsonPeer {
     private readonly ws: WebSocket,
     private readonly options: JsonConnectionOptions,
   ) {
-    this.rate = new RateGuard(options.messagesPerSecond, options.messageBurst);
+    // Refused JSON messages only drop that message (the next codeChange carries the whole code);
+    // a flood that goes on for 100 refusals in a row is closed.
+    this.rate = new RateGuard(options.messagesPerSecond, options.messageBurst, 100);
+    this.fanout = options.metrics?.fanout.labels({ protocol: 'json' });
     this.joinTimer = setTimeout(() => closeWith(ws, CloseCode.Unresponsive, 'no join received'), options.joinTimeoutMs);
     ws.on('message', (data, isBinary) => {
       const verdict = this.rate.check();
@@ -217,7 +221,7 @@ export class JsonConnection implements Participant, JsonPeer {
           if (edit.insert) live.text.insert(edit.index, edit.insert);
         }
       }, this);
-      this.options.metrics?.fanout.observe({ protocol: 'json' }, (performance.now() - started) / 1000);
+      this.fanout?.observe((performance.now() - started) / 1000);
     }
     const merged = live.text.toString();
     const produced = merged === code ? room.version : room.remember(code);

@@ -34,7 +34,7 @@ export class RateGuard {
   private readonly bucket: TokenBucket;
   private refusedInARow = 0;
 
-  constructor(ratePerSecond: number, burst: number, private readonly closeAfterRefusals = 100) {
+  constructor(ratePerSecond: number, burst: number, private readonly closeAfterRefusals: number) {
     this.bucket = new TokenBucket(ratePerSecond, burst);
   }
 

@@ -255,8 +255,7 @@ export class RedisBus implements SessionBus {
   /** Integrates every stream entry after `lastSeen`; re-reads storage if the stream lost some. */
   private async readStream(link: Link): Promise<void> {
     const entries = await this.commands.xrangeBuffer(link.stream, link.lastSeen === STREAM_START ? '-' : `(${link.lastSeen}`, '+');
-    const first = entries[0]?.[0].toString('latin1');
-    if (link.lastSeen !== STREAM_START && first && !(await this.streamHolds(link))) {
+    if (link.lastSeen !== STREAM_START && entries.length > 0 && !(await this.streamHolds(link))) {
       // Trimmed past our position, or Redis restarted empty: storage has what the stream lost.
       await link.catchUp();
     }

@@ -1,9 +1,10 @@
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import { isLanguage, type Language } from '../../shared/languages.js';
-import { CODE_TEXT, LANGUAGE_KEY, META_MAP } from '../../shared/schema.js';
+import { CODE_TEXT, LANGUAGE_KEY, META_MAP, READ_ONLY_KEY } from '../../shared/schema.js';
 import type { Role } from '../access/tokens.js';
 import type { SessionRecord } from '../storage/storage.js';
+import { SERVER_ORIGIN } from './origins.js';
 
 /** Anyone connected to a session, over either protocol. */
 export interface Participant {
@@ -38,7 +39,7 @@ export class LiveSession {
   readonly participants = new Set<Participant>();
   /** Sequence number of the last update of this session known to be in storage. */
   lastSeq = 0;
-  /** Encoded size of the document, approximately: exact at load, then plus each update's size. */
+  /** Encoded size of the document, estimated from above: the stored bytes at load plus each update since. */
   approxBytes = 0;
   /** Updates received since the last snapshot was written. */
   updatesSinceSnapshot = 0;
@@ -78,6 +79,15 @@ export class LiveSession {
       this.attachments.set(key, attachment);
     }
     return attachment;
+  }
+
+  /**
+   * Puts the document's lock flag (`meta.readOnly`) in line with the record, which is
+   * authoritative: only the server writes the flag, clients only read it.
+   */
+  mirrorReadOnly(): void {
+    const readOnly = this.record.access.readOnly;
+    if (this.meta.get(READ_ONLY_KEY) !== readOnly) this.doc.transact(() => this.meta.set(READ_ONLY_KEY, readOnly), SERVER_ORIGIN);
   }
 
   /** Subscribes to participant-count changes; returns the unsubscribe function. */

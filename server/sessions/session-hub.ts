@@ -247,11 +247,10 @@ export class SessionHub {
     this.apply(live.doc, id, stored);
     live.lastSeq = stored.lastSeq;
     live.updatesSinceSnapshot = stored.updatesSinceSnapshot;
-    live.approxBytes = Y.encodeStateAsUpdate(live.doc).length;
-    // The lock may have changed while the document was not loaded: the record is authoritative.
-    if (live.meta.get(READ_ONLY_KEY) !== record.access.readOnly) {
-      live.doc.transact(() => live.meta.set(READ_ONLY_KEY, record.access.readOnly), SERVER_ORIGIN);
-    }
+    // What was stored bounds the encoded size from above, which is all `fits` needs of the estimate.
+    live.approxBytes = (stored.snapshot?.length ?? 0) + stored.updates.reduce((sum, update) => sum + update.length, 0);
+    // The lock may have changed while the document was not loaded.
+    live.mirrorReadOnly();
     live.doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin === STORAGE_ORIGIN) return;
       const at = this.now();
@@ -263,9 +262,7 @@ export class SessionHub {
     });
     live.meta.observe((event) => {
       // Only the server writes the lock flag: a client that flips it is put right at once.
-      if (event.keysChanged.has(READ_ONLY_KEY) && isParticipant(event.transaction.origin)) {
-        live.doc.transact(() => live.meta.set(READ_ONLY_KEY, live.record.access.readOnly), SERVER_ORIGIN);
-      }
+      if (event.keysChanged.has(READ_ONLY_KEY) && isParticipant(event.transaction.origin)) live.mirrorReadOnly();
       if (!event.keysChanged.has(LANGUAGE_KEY)) return;
       const language = live.language;
       live.record.language = language;

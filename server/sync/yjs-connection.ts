@@ -10,7 +10,7 @@ import { YjsMessageType } from '../../shared/protocol/yjs-messages.js';
 import type { AccessService } from '../access/access-service.js';
 import type { Grant, Presented } from '../access/authorize.js';
 import type { Role } from '../access/tokens.js';
-import { RateGuard } from '../limits/token-bucket.js';
+import { TokenBucket } from '../limits/token-bucket.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { LiveSession, Participant } from '../sessions/live-session.js';
@@ -189,7 +189,7 @@ export interface YjsContext {
  */
 export function acceptYjsConnection(ws: WebSocket, sessionId: string, presented: Presented, context: YjsContext): void {
   const early: Uint8Array[] = [];
-  const rate = new RateGuard(context.messagesPerSecond, context.messageBurst, 1);
+  const rate = new TokenBucket(context.messagesPerSecond, context.messageBurst);
   let connection: YjsConnection | null = null;
   let live: LiveSession | null = null;
   let closed = false;
@@ -197,7 +197,7 @@ export function acceptYjsConnection(ws: WebSocket, sessionId: string, presented:
   ws.on('message', (data) => {
     // A Yjs update cannot be dropped without the peers diverging, so a flood closes the
     // connection instead: the client reconnects and resynchronizes, losing nothing.
-    if (rate.check() !== 'ok') {
+    if (!rate.take()) {
       context.metrics?.errors.inc({ kind: 'too_many_messages' });
       return closeWith(ws, CloseCode.TooMany, 'too many messages; slow down');
     }

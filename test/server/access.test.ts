@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { JsonClient } from './helpers/clients.js';
-import { call, closeCodeOf, create, provider, rawPeer, requestToken, tokenFor } from './helpers/access.js';
+import { connectYjs, JsonClient } from './helpers/clients.js';
+import { call, closeCodeOf, create, rawPeer, requestToken, tokenFor } from './helpers/access.js';
 import { sleep, startTestServer, waitFor } from './helpers/server.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
@@ -56,9 +56,8 @@ describe('roles and tokens', () => {
   it('enforces the lock on the server, for candidates only, on /yjs and /ws', async () => {
     const session = await create(server.url, { code: 'base' });
     const interviewer = await tokenFor(server.url, session.id, { ownerSecret: session.ownerSecret });
-    const watcher = provider(server.url, session.id);
+    const watcher = await connectYjs(server.url, session.id);
     cleanup.push(() => watcher.destroy());
-    await watcher.synced();
     await call(server.url, 'PATCH', `/api/sessions/${session.id}`, interviewer, { readOnly: true });
     await waitFor(() => watcher.doc.getMap('meta').get('readOnly') === true, 'the lock mirrored in meta');
 
@@ -118,10 +117,8 @@ describe('roles and tokens', () => {
 
   it('stamps the real role into awareness and keeps a connection to its own client id', async () => {
     const session = await create(server.url);
-    const a = provider(server.url, session.id);
-    const b = provider(server.url, session.id);
+    const [a, b] = await Promise.all([connectYjs(server.url, session.id), connectYjs(server.url, session.id)]);
     cleanup.push(() => a.destroy(), () => b.destroy());
-    await Promise.all([a.synced(), b.synced()]);
     a.provider.awareness.setLocalStateField('user', { name: 'Mallory', role: 'interviewer' });
     await waitFor(() => (b.provider.awareness.getStates().get(a.doc.clientID) as { user?: { role?: string } } | undefined)?.user?.role === 'candidate', 'role stamped');
     b.provider.awareness.setLocalStateField('user', { name: 'Bob' });
@@ -178,8 +175,7 @@ describe('private sessions', () => {
     assert.equal(missing.status, 401);
     const token = await tokenFor(server.url, session.id, { password: 'correct horse' });
     assert.equal((await call(server.url, 'GET', `${path}/code`, token)).body, 'secret plan');
-    const candidate = provider(server.url, session.id, token);
-    await candidate.synced();
+    const candidate = await connectYjs(server.url, session.id, { token });
     assert.equal(candidate.text.toString(), 'secret plan');
     // The interviewer needs no password.
     const interviewer = await tokenFor(server.url, session.id, { ownerSecret: session.ownerSecret });

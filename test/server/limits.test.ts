@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as encoding from 'lib0/encoding';
 import { WebSocket } from 'ws';
-import { JsonClient } from './helpers/clients.js';
-import { call, closeCodeOf, create, provider, rawPeer } from './helpers/access.js';
+import { connectYjs, JsonClient } from './helpers/clients.js';
+import { call, closeCodeOf, create, rawPeer } from './helpers/access.js';
 import { sleep, startTestServer, waitFor, wsBase } from './helpers/server.js';
 
 /** Runs `test` against a server with `env`, closing it afterwards. */
@@ -20,8 +20,7 @@ describe('limits', () => {
   it('refuses an update that would grow the document past MAX_DOCUMENT_BYTES; others see nothing of it', () =>
     withServer({ MAX_DOCUMENT_BYTES: '4kb' }, async (server) => {
       const session = await create(server.url, { code: 'start\n' });
-      const watcher = provider(server.url, session.id);
-      await watcher.synced();
+      const watcher = await connectYjs(server.url, session.id);
       const writer = await rawPeer(server.url, session.id);
       await waitFor(() => writer.text.toString() === 'start\n', 'synced');
       writer.text.insert(6, 'a'.repeat(2000)); // fits
@@ -43,9 +42,8 @@ describe('limits', () => {
   it('caps participants per session (MAX_PARTICIPANTS) over both protocols', () =>
     withServer({ MAX_PARTICIPANTS: '2' }, async (server) => {
       const session = await create(server.url, { code: 'x' });
-      const a = provider(server.url, session.id);
+      const a = await connectYjs(server.url, session.id);
       const b = await JsonClient.join(server.url, session.id);
-      await a.synced();
       assert.equal(await closeCodeOf(server.url, session.id), 4429);
       const third = await JsonClient.connect(server.url);
       third.send({ type: 'join', sessionId: session.id });
@@ -73,8 +71,7 @@ describe('limits', () => {
   it('limits messages per connection: a flood on /yjs closes it, on /ws it is refused then closed', () =>
     withServer({ MESSAGES_PER_SECOND: '20', MESSAGE_BURST: '20' }, async (server) => {
       const session = await create(server.url, { code: 'calm' });
-      const bystander = provider(server.url, session.id);
-      await bystander.synced();
+      const bystander = await connectYjs(server.url, session.id);
       const flooder = new WebSocket(`${wsBase(server.url)}/yjs/${session.id}`);
       const closed = new Promise<number>((resolve) => flooder.on('close', (code) => resolve(code)));
       await new Promise((resolve) => flooder.once('open', resolve));

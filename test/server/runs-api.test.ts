@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as Y from 'yjs';
 import { RUNS_ARRAY } from '../../shared/runs.js';
-import { call, create, provider, tokenFor } from './helpers/access.js';
+import { call, create, tokenFor } from './helpers/access.js';
+import { connectYjs } from './helpers/clients.js';
 import { startTestServer, waitFor } from './helpers/server.js';
 
 describe('GET /api/sessions/:id/runs', () => {
@@ -11,8 +12,7 @@ describe('GET /api/sessions/:id/runs', () => {
     try {
       const session = await create(server.url, { code: 'console.log(6 * 7)', password: 'letmein123' });
       const token = await tokenFor(server.url, session.id, { password: 'letmein123' });
-      const runner = provider(server.url, session.id, token);
-      await runner.synced();
+      const runner = await connectYjs(server.url, session.id, { token });
       const run = new Y.Map<unknown>();
       const output = new Y.Array<unknown>();
       runner.doc.transact(() => {

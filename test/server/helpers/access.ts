@@ -4,7 +4,6 @@ import { WebSocket } from 'ws';
 import * as authProtocol from 'y-protocols/auth';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
-import { WebsocketProvider } from 'y-websocket';
 import { waitFor, wsBase } from './server.js';
 
 /** A created session with its interviewer credentials. */
@@ -59,31 +58,6 @@ export async function call(baseUrl: string, method: string, path: string, token?
     // plain text (the code endpoint)
   }
   return { status: res.status, body: parsed };
-}
-
-/** A stock provider that passes a token (its `params`), recording how its sockets closed. */
-export function provider(baseUrl: string, id: string, token?: string) {
-  const doc = new Y.Doc();
-  const closes: number[] = [];
-  const p = new WebsocketProvider(`${wsBase(baseUrl)}/yjs`, id, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-    disableBc: true,
-    params: token ? { token } : {},
-  });
-  p.on('connection-close', (event: CloseEvent | null) => {
-    if (event) closes.push(event.code);
-  });
-  return {
-    doc,
-    provider: p,
-    text: doc.getText('code'),
-    closes,
-    synced: () => waitFor(() => p.synced, 'provider sync'),
-    destroy() {
-      p.destroy();
-      doc.destroy();
-    },
-  };
 }
 
 /**

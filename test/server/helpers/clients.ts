@@ -12,12 +12,16 @@ export interface YjsClient {
   destroy(): void;
 }
 
-/** Connects a stock `WebsocketProvider` to `/yjs` and waits until it has synced. */
-export async function connectYjs(baseUrl: string, sessionId: string, options: { waitSync?: boolean } = {}): Promise<YjsClient> {
+/**
+ * Connects a stock `WebsocketProvider` to `/yjs` (passing `token` as its `params`, as a browser
+ * would) and waits until it has synced.
+ */
+export async function connectYjs(baseUrl: string, sessionId: string, options: { token?: string } = {}): Promise<YjsClient> {
   const doc = new Y.Doc();
   const provider = new WebsocketProvider(`${wsBase(baseUrl)}/yjs`, sessionId, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
+    params: options.token ? { token: options.token } : {},
   });
   const client = {
     doc,
@@ -28,7 +32,7 @@ export async function connectYjs(baseUrl: string, sessionId: string, options: { 
       doc.destroy();
     },
   };
-  if (options.waitSync !== false) await waitFor(() => provider.synced, 'provider sync');
+  await waitFor(() => provider.synced, 'provider sync');
   return client;
 }
 
