@@ -140,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
   const duration = (name: string, fallback: string): number => parseDuration(name, get(name) ?? fallback);
   const size = (name: string, fallback: string): number => parseSize(name, get(name) ?? fallback);
+  const integer = (name: string, fallback: string, min: number, max: number): number => parseInteger(name, get(name) ?? fallback, min, max);
 
   const databaseUrl = get('DATABASE_URL');
   if (databaseUrl !== undefined) checkDatabaseUrl(databaseUrl);
@@ -155,7 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`FLUSH_INTERVAL must be between 1ms and 100ms (updates are promised on disk within 100 ms)`);
   }
   return {
-    port: parseInteger('PORT', get('PORT') ?? '3000', 0, 65535),
+    port: integer('PORT', '3000', 0, 65535),
     host: get('HOST'),
     storage,
     dataDir: path.resolve(get('DATA_DIR') ?? './data'),
@@ -165,10 +166,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     unloadGraceMs: duration('UNLOAD_GRACE', '30s'),
     pingIntervalMs: duration('PING_INTERVAL', '30s'),
     flushIntervalMs,
-    snapshotEvery: parseInteger('SNAPSHOT_EVERY', get('SNAPSHOT_EVERY') ?? '500', 1, 1_000_000),
+    snapshotEvery: integer('SNAPSHOT_EVERY', '500', 1, 1_000_000),
     maxBodyBytes: size('MAX_BODY_BYTES', '1mb'),
     maxMessageBytes: size('MAX_MESSAGE_BYTES', '2mb'),
-    maxCodeChars: parseInteger('MAX_CODE_CHARS', get('MAX_CODE_CHARS') ?? '500000', 1, 50_000_000),
+    maxCodeChars: integer('MAX_CODE_CHARS', '500000', 1, 50_000_000),
     jsonCoalesceMs: duration('JSON_COALESCE', '25ms'),
     allowedOrigins: parseOrigins(get('ALLOWED_ORIGINS') ?? '*'),
     redisUrl: get('REDIS_URL'),
@@ -177,17 +178,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlMs: duration('TOKEN_TTL', '4h'),
     apiKeys: new Set((get('API_KEYS') ?? '').split(',').map((key) => key.trim()).filter(Boolean)),
     maxDocumentBytes: size('MAX_DOCUMENT_BYTES', '4mb'),
-    maxParticipants: parseInteger('MAX_PARTICIPANTS', get('MAX_PARTICIPANTS') ?? '50', 1, 100_000),
-    maxConnectionsPerIp: parseInteger('MAX_CONNECTIONS_PER_IP', get('MAX_CONNECTIONS_PER_IP') ?? '100', 1, 1_000_000),
-    messagesPerSecond: parseInteger('MESSAGES_PER_SECOND', get('MESSAGES_PER_SECOND') ?? '100', 1, 1_000_000),
-    messageBurst: parseInteger('MESSAGE_BURST', get('MESSAGE_BURST') ?? '300', 1, 1_000_000),
+    maxParticipants: integer('MAX_PARTICIPANTS', '50', 1, 100_000),
+    maxConnectionsPerIp: integer('MAX_CONNECTIONS_PER_IP', '100', 1, 1_000_000),
+    messagesPerSecond: integer('MESSAGES_PER_SECOND', '100', 1, 1_000_000),
+    messageBurst: integer('MESSAGE_BURST', '300', 1, 1_000_000),
     joinTimeoutMs: duration('JOIN_TIMEOUT', '30s'),
     rateLimits: {
-      api: parseInteger('RATE_LIMIT_API', get('RATE_LIMIT_API') ?? '600', 0, 1_000_000),
-      create: parseInteger('RATE_LIMIT_CREATE', get('RATE_LIMIT_CREATE') ?? '60', 0, 1_000_000),
-      token: parseInteger('RATE_LIMIT_TOKEN', get('RATE_LIMIT_TOKEN') ?? '30', 0, 1_000_000),
+      api: integer('RATE_LIMIT_API', '600', 0, 1_000_000),
+      create: integer('RATE_LIMIT_CREATE', '60', 0, 1_000_000),
+      token: integer('RATE_LIMIT_TOKEN', '30', 0, 1_000_000),
     },
-    trustProxy: parseInteger('TRUST_PROXY', get('TRUST_PROXY') ?? '0', 0, 10),
+    trustProxy: integer('TRUST_PROXY', '0', 0, 10),
     tls: tlsFiles(get('TLS_CERT'), get('TLS_KEY')),
   };
 }

@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import { ErrorCode } from '../../shared/protocol/errors.js';
 import type { Logger } from '../logger.js';
 import type { AccessService } from '../access/access-service.js';
+import type { Config } from '../config.js';
 import { rateLimits } from './rate-limits.js';
 import { securityHeaders } from './security-headers.js';
 import { cors, type AllowedOrigins } from './cors.js';
@@ -18,7 +19,7 @@ import { runnerRoutes } from './runner-routes.js';
 export interface AppOptions {
   access: AccessService;
   apiKeys: ReadonlySet<string>;
-  rateLimits: { api: number; create: number; token: number };
+  rateLimits: Config['rateLimits'];
   /** Hops of trusted proxies (rate limits key on the client address they report). */
   trustProxy: number;
   logger: Logger;

@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import type { RunningServer } from '../../server/server.js';
-import { codeOf, eventually, launchBrowser, openPageAs, placeCaret, startAppServer, waitForState } from './helpers.js';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { codeOf, eventually, openPageAs, placeCaret, waitForState, useAppAndBrowser } from './helpers.js';
 
-let server: RunningServer;
-let browser: Browser;
-
-before(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = useAppAndBrowser();
 
 /** Creates a session from the home page (optionally private) and returns the two absolute links it shows. */
 async function createFromHome(page: Page, password = ''): Promise<{ interviewer: string; candidate: string }> {
-  await page.goto(server.url);
+  await page.goto(app.server.url);
   if (password) await page.getByLabel(/^Password/).fill(password);
   await page.getByRole('button', { name: 'Create session' }).click();
   const interviewer = await page.getByRole('textbox', { name: 'Interviewer link' }).inputValue();
@@ -34,22 +22,22 @@ function badgeOf(page: Page, name: string) {
 
 test('both links; the interviewer link gives the interviewer role; lock, unlock and end across two pages', async () => {
   // The pages below run under the service's security headers; make sure there is a CSP to obey.
-  const csp = (await fetch(server.url)).headers.get('content-security-policy') ?? '';
+  const csp = (await fetch(app.server.url)).headers.get('content-security-policy') ?? '';
   assert.match(csp, /script-src 'self'/);
-  const creator = await openPageAs(browser, 'Grace');
+  const creator = await openPageAs(app.browser, 'Grace');
   const links = await createFromHome(creator.page);
-  assert.match(links.interviewer, new RegExp(`^${server.url}/session/[0-9a-f-]{36}#owner=[\\w-]{20,}$`));
-  assert.match(links.candidate, new RegExp(`^${server.url}/session/[0-9a-f-]{36}$`));
+  assert.match(links.interviewer, new RegExp(`^${app.server.url}/session/[0-9a-f-]{36}#owner=[\\w-]{20,}$`));
+  assert.match(links.candidate, new RegExp(`^${app.server.url}/session/[0-9a-f-]{36}$`));
   await creator.page.getByText('keep this one to yourself').waitFor();
 
-  const grace = await openPageAs(browser, 'Grace');
+  const grace = await openPageAs(app.browser, 'Grace');
   await grace.page.goto(links.interviewer);
   await waitForState(grace.page, 'connected');
   assert.equal(new URL(grace.page.url()).hash, '', 'the owner secret left the address bar');
   await grace.page.getByText('the interviewer', { exact: true }).waitFor();
 
   // The reload after the end reads the info and gets 410, which Chromium logs: expected.
-  const alan = await openPageAs(browser, 'Alan', [/Failed to load resource: the server responded with a status of 410/]);
+  const alan = await openPageAs(app.browser, 'Alan', [/Failed to load resource: the server responded with a status of 410/]);
   await alan.page.goto(links.candidate);
   await waitForState(alan.page, 'connected');
   await alan.page.getByText('a candidate', { exact: true }).waitFor();
@@ -100,11 +88,11 @@ test('both links; the interviewer link gives the interviewer role; lock, unlock 
 test('a private session: password form, wrong password refused, right one opens; a new password signs the candidate out; removing it opens the link', async () => {
   // Refused requests before the password are expected; anything else (and any CSP report) fails.
   const expected = [/Failed to load resource: the server responded with a status of 401/];
-  const creator = await openPageAs(browser, 'Grace');
+  const creator = await openPageAs(app.browser, 'Grace');
   const links = await createFromHome(creator.page, 'open sesame 42');
   await creator.page.getByText('private: candidates need the password').waitFor();
 
-  const alan = await openPageAs(browser, 'Alan', expected);
+  const alan = await openPageAs(app.browser, 'Alan', expected);
   await alan.page.goto(links.candidate);
   await alan.page.getByRole('heading', { name: 'This session is private' }).waitFor();
   const field = alan.page.getByLabel('Password from the interviewer');
@@ -118,7 +106,7 @@ test('a private session: password form, wrong password refused, right one opens;
   assert.equal(new URL(alan.page.url()).search + new URL(alan.page.url()).hash, '', 'no password in the URL');
 
   // The interviewer changes the password: the candidate is asked again, over the kept room.
-  const grace = await openPageAs(browser, 'Grace', expected);
+  const grace = await openPageAs(app.browser, 'Grace', expected);
   await grace.page.goto(links.interviewer);
   await waitForState(grace.page, 'connected');
   await grace.page.getByText('Password: on').click();
@@ -135,7 +123,7 @@ test('a private session: password form, wrong password refused, right one opens;
   // Removing the password opens the session to the link: a new candidate gets no form; Alan stays.
   await grace.page.getByRole('button', { name: 'Remove password' }).click();
   await grace.page.getByText('Password removed').waitFor();
-  const carol = await openPageAs(browser, 'Carol');
+  const carol = await openPageAs(app.browser, 'Carol');
   await carol.page.goto(links.candidate);
   await waitForState(carol.page, 'connected');
   assert.equal(await carol.page.getByLabel('Password from the interviewer').count(), 0);

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import type { RunningServer } from '../../server/server.js';
-import { codeOf, createSession, eventually, launchBrowser, openRoomAs, placeCaret, startAppServer } from './helpers.js';
+import { test } from 'node:test';
+import { codeOf, createSession, eventually, openRoomAs, placeCaret, useAppAndBrowser } from './helpers.js';
 
 const STARTER = `// Two Sum: return the indices of the two numbers that add up to target.
 function twoSum(nums, target) {
@@ -17,24 +15,13 @@ function twoSum(nums, target) {
 }
 `;
 
-let server: RunningServer;
-let browser: Browser;
-
-before(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = useAppAndBrowser();
 
 test('two pages type at the same time and end with identical code', async () => {
-  const session = await createSession(server.url, { language: 'javascript', code: STARTER });
+  const session = await createSession(app.server.url, { language: 'javascript', code: STARTER });
   // Grace opens the interviewer link: the screenshot shows her badge and controls.
-  const interviewer = await openRoomAs(browser, `${server.url}${session.interviewerUrl}`, 'Grace');
-  const candidate = await openRoomAs(browser, `${server.url}${session.url}`, 'Alan');
+  const interviewer = await openRoomAs(app.browser, `${app.server.url}${session.interviewerUrl}`, 'Grace');
+  const candidate = await openRoomAs(app.browser, `${app.server.url}${session.url}`, 'Alan');
   await eventually(async () => (await codeOf(candidate)) === STARTER, 'the starter code on both pages');
 
   await placeCaret(interviewer, 'start');

@@ -1,4 +1,5 @@
 /** Shared setup of the end-to-end tests: a real server, Debian's Chromium, and page helpers. */
+import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadConfig } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
@@ -25,6 +26,23 @@ export function launchBrowser(): Promise<Browser> {
 export function startAppServer(env: Record<string, string> = {}, port = 0): Promise<RunningServer> {
   const config = loadConfig({ PORT: String(port), HOST: '127.0.0.1', STORAGE: 'memory', LOG_LEVEL: 'silent', ...env });
   return startServer(config, createLogger('silent'));
+}
+
+/**
+ * Starts the real server (with `env`) and Debian's Chromium before a test file's tests and closes
+ * both after them; the returned object holds them once `before` has run.
+ */
+export function useAppAndBrowser(env: Record<string, string> = {}): { server: RunningServer; browser: Browser } {
+  const app = {} as { server: RunningServer; browser: Browser };
+  before(async () => {
+    app.server = await startAppServer(env);
+    app.browser = await launchBrowser();
+  });
+  after(async () => {
+    await app.browser?.close();
+    await app.server?.close();
+  });
+  return app;
 }
 
 /** Creates a session over REST: its candidate `url` and the interviewer's `interviewerUrl` (with `#owner=`). */

@@ -1,26 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import type { RunningServer } from '../../server/server.js';
-import { codeOf, launchBrowser, startAppServer, waitForState } from './helpers.js';
+import { test } from 'node:test';
+import { codeOf, waitForState, useAppAndBrowser } from './helpers.js';
 
-let server: RunningServer;
-let browser: Browser;
-
-before(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = useAppAndBrowser();
 
 test('the home page creates a session and its link opens the room', async () => {
-  const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+  const context = await app.browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
   const page = await context.newPage();
-  await page.goto(server.url);
+  await page.goto(app.server.url);
   await page.getByRole('heading', { name: 'Interview room' }).waitFor();
   await page.locator('home-page select').selectOption('python');
   await page.getByRole('button', { name: 'Create session' }).click();
@@ -28,7 +15,7 @@ test('the home page creates a session and its link opens the room', async () => 
   const link = page.getByRole('textbox', { name: 'Candidate link' });
   await link.waitFor();
   const shared = await link.inputValue();
-  assert.match(shared, new RegExp(`^${server.url}/session/[0-9a-f-]{36}$`));
+  assert.match(shared, new RegExp(`^${app.server.url}/session/[0-9a-f-]{36}$`));
   await page.getByRole('button', { name: 'Copy: Candidate link' }).click();
   await page.getByRole('button', { name: 'Copied: Candidate link' }).waitFor();
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), shared);
@@ -36,7 +23,7 @@ test('the home page creates a session and its link opens the room', async () => 
   assert.equal(interviewerLink.split('#')[0], shared);
 
   // Follow the link the way a candidate would: a fresh browser context, a cold load of the URL.
-  const candidate = await (await browser.newContext()).newPage();
+  const candidate = await (await app.browser.newContext()).newPage();
   await candidate.goto(shared);
   await candidate.getByLabel('Your name, as others will see it').fill('Candidate');
   await candidate.getByRole('button', { name: 'Join' }).click();

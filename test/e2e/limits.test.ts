@@ -1,29 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import type { RunningServer } from '../../server/server.js';
-import { eventually, launchBrowser, openPageAs, startAppServer, waitForState } from './helpers.js';
+import { test } from 'node:test';
+import { eventually, openPageAs, waitForState, useAppAndBrowser } from './helpers.js';
 
-let server: RunningServer;
-let browser: Browser;
 const API_KEY = 'key-for-the-e2e-test';
-
-before(async () => {
-  // An API key for creating sessions, one participant per session, and 8-second tokens.
-  server = await startAppServer({ API_KEYS: API_KEY, MAX_PARTICIPANTS: '1', TOKEN_TTL: '8s' });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+// An API key for creating sessions, one participant per session, and 8-second tokens.
+const app = useAppAndBrowser({ API_KEYS: API_KEY, MAX_PARTICIPANTS: '1', TOKEN_TTL: '8s' });
 
 const refused = (status: number): RegExp => new RegExp(`Failed to load resource: the server responded with a status of ${status}`);
 
 test('the home page asks for the API key, refuses a wrong one, remembers the right one', async () => {
-  const { page, problems } = await openPageAs(browser, 'Grace', [refused(401)]);
-  await page.goto(server.url);
+  const { page, problems } = await openPageAs(app.browser, 'Grace', [refused(401)]);
+  await page.goto(app.server.url);
   await page.getByRole('button', { name: 'Create session' }).click();
   const key = page.getByLabel('This server needs an API key to create sessions');
   await key.fill('wrong key');
@@ -44,22 +31,22 @@ test('the home page asks for the API key, refuses a wrong one, remembers the rig
 });
 
 test('a full session says so and offers a retry; the interviewer token is renewed before it expires', async () => {
-  const creator = await openPageAs(browser, 'Grace');
-  await creator.page.goto(server.url);
+  const creator = await openPageAs(app.browser, 'Grace');
+  await creator.page.goto(app.server.url);
   await creator.page.evaluate((key) => localStorage.setItem('interview-room:api-key', key), API_KEY);
   await creator.page.getByRole('button', { name: 'Create session' }).click();
   const interviewerUrl = await creator.page.getByRole('textbox', { name: 'Interviewer link' }).inputValue();
   const candidateUrl = await creator.page.getByRole('textbox', { name: 'Candidate link' }).inputValue();
   await creator.page.context().close();
 
-  const grace = await openPageAs(browser, 'Grace');
+  const grace = await openPageAs(app.browser, 'Grace');
   await grace.page.goto(interviewerUrl);
   await waitForState(grace.page, 'connected');
   const room = grace.page.locator('interview-room');
   const firstToken = await room.evaluate((el) => (el as HTMLElement & { token: string }).token);
   assert.ok(firstToken);
 
-  const alan = await openPageAs(browser, 'Alan');
+  const alan = await openPageAs(app.browser, 'Alan');
   await alan.page.goto(candidateUrl);
   await waitForState(alan.page, 'offline');
   await alan.page.locator('interview-room [role="alert"]', { hasText: 'Too many connections' }).waitFor();

@@ -4,25 +4,13 @@
  * the page, and output past the cap is cut. Real server, Debian's Chromium.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { MAX_RUN_OUTPUT } from '../../shared/runs.js';
-import type { RunningServer } from '../../server/server.js';
-import { codeOf, createSession, eventually, launchBrowser, openRoomAs, startAppServer } from './helpers.js';
+import { codeOf, createSession, eventually, openRoomAs, startAppServer, useAppAndBrowser } from './helpers.js';
 import { lastFinishedRun, renderedRuns, runAndWait, setCode } from './run-helpers.js';
 
-let server: RunningServer;
-let browser: Browser;
-
-before(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = useAppAndBrowser();
 
 /** Sets the element's time limit (the `runTimeout` property, as the `run-timeout` attribute would). */
 function setTimeLimit(page: Page, ms: number): Promise<void> {
@@ -30,9 +18,9 @@ function setTimeLimit(page: Page, ms: number): Promise<void> {
 }
 
 test('console.log(6 * 7) prints 42 for the runner and for a second participant (Ctrl-Enter runs too)', async () => {
-  const session = await createSession(server.url, { language: 'javascript', code: '' });
-  const ada = await openRoomAs(browser, `${server.url}${session.url}`, 'Ada');
-  const alan = await openRoomAs(browser, `${server.url}${session.url}`, 'Alan');
+  const session = await createSession(app.server.url, { language: 'javascript', code: '' });
+  const ada = await openRoomAs(app.browser, `${app.server.url}${session.url}`, 'Ada');
+  const alan = await openRoomAs(app.browser, `${app.server.url}${session.url}`, 'Alan');
 
   const run = await runAndWait(ada, 'console.log(6 * 7)');
   assert.equal(run.status, 'ok');
@@ -62,14 +50,14 @@ test('console.log(6 * 7) prints 42 for the runner and for a second participant (
   assert.equal((await lastFinishedRun(alan, 3)).stdout, 'first\nsecond\n');
 
   // A late joiner sees the history.
-  const late = await openRoomAs(browser, `${server.url}${session.url}`, 'Late');
+  const late = await openRoomAs(app.browser, `${app.server.url}${session.url}`, 'Late');
   assert.deepEqual((await renderedRuns(late)).map((r) => r.status), ['ok', 'error', 'ok']);
   await Promise.all([ada, alan, late].map((page) => page.context().close()));
 });
 
 test('while (true) {} ends with a time-limit error within the limit + 2 s, and typing still works meanwhile', async () => {
-  const session = await createSession(server.url, { language: 'javascript', code: '' });
-  const page = await openRoomAs(browser, `${server.url}${session.url}`, 'Ada');
+  const session = await createSession(app.server.url, { language: 'javascript', code: '' });
+  const page = await openRoomAs(app.browser, `${app.server.url}${session.url}`, 'Ada');
   await setTimeLimit(page, 2_000);
   await setCode(page, 'while (true) {}\n');
   const started = Date.now();
@@ -99,9 +87,9 @@ test('while (true) {} ends with a time-limit error within the limit + 2 s, and t
 });
 
 test('JavaScript in the sandbox gets nothing of the page: parent, cookies, storage, IndexedDB, credentialed API calls', async () => {
-  const session = await createSession(server.url, { language: 'javascript', code: '', password: 'correct horse battery' });
-  const page = await openRoomAs(browser, `${server.url}${session.interviewerUrl}`, 'Ada');
-  await page.context().addCookies([{ name: 'page-secret', value: 'COOKIE-SECRET-1', url: server.url }]);
+  const session = await createSession(app.server.url, { language: 'javascript', code: '', password: 'correct horse battery' });
+  const page = await openRoomAs(app.browser, `${app.server.url}${session.interviewerUrl}`, 'Ada');
+  await page.context().addCookies([{ name: 'page-secret', value: 'COOKIE-SECRET-1', url: app.server.url }]);
   await page.evaluate(() => localStorage.setItem('secret-item', 'STORAGE-SECRET-2'));
   const code = `
 const attempt = async (name, get) => {
@@ -115,7 +103,7 @@ await attempt('sessionStorage', () => sessionStorage.length);
 await attempt('indexedDB', () => indexedDB.open('probe'));
 await attempt('caches', () => caches.keys());
 await attempt('origin', () => self.origin);
-const api = ${JSON.stringify(`${server.url}/api/sessions/${session.id}/code`)};
+const api = ${JSON.stringify(`${app.server.url}/api/sessions/${session.id}/code`)};
 await attempt('fetch', async () => (await fetch(api, { credentials: 'include' })).status);
 await attempt('plain fetch', async () => (await fetch(api)).status);
 `;
@@ -138,13 +126,13 @@ await attempt('plain fetch', async () => (await fetch(api)).status);
 });
 
 test('output past the cap is cut with a notice, and the room stays usable', async () => {
-  const session = await createSession(server.url, { language: 'javascript', code: '' });
-  const page = await openRoomAs(browser, `${server.url}${session.url}`, 'Ada');
+  const session = await createSession(app.server.url, { language: 'javascript', code: '' });
+  const page = await openRoomAs(app.browser, `${app.server.url}${session.url}`, 'Ada');
   const run = await runAndWait(page, 'for (let i = 0; i < 200000; i++) console.log("line " + i);');
   assert.equal(run.status, 'ok');
   assert.equal(run.stdout.length, MAX_RUN_OUTPUT);
   assert.match(run.output, /output cut at 64 KB/);
-  const runs = (await (await fetch(`${server.url}/api/sessions/${session.id}/runs`)).json()) as { runs: { truncated: boolean; status: string }[] };
+  const runs = (await (await fetch(`${app.server.url}/api/sessions/${session.id}/runs`)).json()) as { runs: { truncated: boolean; status: string }[] };
   assert.deepEqual({ truncated: runs.runs[0]?.truncated, status: runs.runs[0]?.status }, { truncated: true, status: 'ok' });
   await page.locator('interview-room .cm-content').click();
   await page.keyboard.type('x');
@@ -157,7 +145,7 @@ test('output past the cap is cut with a notice, and the room stays usable', asyn
 });
 
 test('the runner frame has its own sandboxing CSP; Pyodide is served cross-origin with long caching, and nothing else of its package', async () => {
-  const frame = await fetch(`${server.url}/runner/frame.html`);
+  const frame = await fetch(`${app.server.url}/runner/frame.html`);
   assert.equal(frame.status, 200);
   const csp = frame.headers.get('content-security-policy') ?? '';
   assert.match(csp, /sandbox allow-scripts/);
@@ -166,10 +154,10 @@ test('the runner frame has its own sandboxing CSP; Pyodide is served cross-origi
   assert.equal(frame.headers.get('x-frame-options'), null);
   const script = /src="(\/runner\/frame-[^"]+\.js)"/.exec(await frame.text())?.[1];
   assert.ok(script, 'frame.html loads a hashed script');
-  assert.match((await fetch(`${server.url}${script}`)).headers.get('cache-control') ?? '', /immutable/);
+  assert.match((await fetch(`${app.server.url}${script}`)).headers.get('cache-control') ?? '', /immutable/);
 
   const { pyodidePackage } = await import('../../server/http/runner-routes.js');
-  const base = `${server.url}/pyodide/${pyodidePackage().version}`;
+  const base = `${app.server.url}/pyodide/${pyodidePackage().version}`;
   const mjs = await fetch(`${base}/pyodide.mjs`, { headers: { origin: 'null' } });
   assert.equal(mjs.status, 200);
   assert.equal(mjs.headers.get('access-control-allow-origin'), '*');

@@ -5,6 +5,7 @@
  * localStorage and retries.
  */
 import { LitElement, css, html, nothing } from 'lit';
+import { formControls } from './form-styles.js';
 import { DEFAULT_LANGUAGE, LANGUAGES, isLanguage, type Language } from '../../shared/languages.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
 import { ApiError, createSession, type CreatedSession } from '../api/sessions-client.js';
@@ -24,74 +25,60 @@ const FEATURES = [
 
 /** The home page. */
 export class HomePage extends LitElement {
-  static override styles = css`
-    :host {
-      display: block;
-      max-width: 720px;
-      margin: 0 auto;
-      padding: 48px 24px;
-    }
-    h1 {
-      font-size: 2rem;
-      margin: 0 0 8px;
-    }
-    p.lead {
-      color: var(--app-muted);
-      margin: 0 0 32px;
-    }
-    form {
-      display: flex;
-      gap: 12px;
-      align-items: center;
-      flex-wrap: wrap;
-    }
-    select,
-    input,
-    button {
-      font: inherit;
-      padding: 8px 12px;
-      border-radius: 6px;
-      border: 1px solid var(--app-border);
-      background: var(--app-bg);
-      color: inherit;
-    }
-    button.primary {
-      background: var(--app-accent);
-      border-color: var(--app-accent);
-      color: var(--app-accent-fg);
-      font-weight: 600;
-      cursor: pointer;
-    }
-    .created {
-      margin-top: 24px;
-      padding: 16px;
-      border: 1px solid var(--app-border);
-      border-radius: 8px;
-      display: grid;
-      gap: 12px;
-    }
-    .error {
-      color: var(--app-error);
-      margin-top: 16px;
-    }
-    .link-label {
-      font-weight: 600;
-    }
-    .link-label small {
-      font-weight: normal;
-      color: var(--app-muted);
-    }
-    form.api-key {
-      margin-top: 16px;
-    }
-    a {
-      color: var(--app-accent);
-    }
-    ul {
-      padding-left: 1.2em;
-      line-height: 1.7;
-    }
-  `;
+  static override styles = [
+    formControls,
+    css`
+      :host {
+        display: block;
+        max-width: 720px;
+        margin: 0 auto;
+        padding: 48px 24px;
+      }
+      h1 {
+        font-size: 2rem;
+        margin: 0 0 8px;
+      }
+      p.lead {
+        color: var(--app-muted);
+        margin: 0 0 32px;
+      }
+      form {
+        display: flex;
+        gap: 12px;
+        align-items: center;
+        flex-wrap: wrap;
+      }
+      .created {
+        margin-top: 24px;
+        padding: 16px;
+        border: 1px solid var(--app-border);
+        border-radius: 8px;
+        display: grid;
+        gap: 12px;
+      }
+      .error {
+        color: var(--app-error);
+        margin-top: 16px;
+      }
+      .link-label {
+        font-weight: 600;
+      }
+      .link-label small {
+        font-weight: normal;
+        color: var(--app-muted);
+      }
+      form.api-key {
+        margin-top: 16px;
+      }
+      a {
+        color: var(--app-accent);
+      }
+      ul {
+        padding-left: 1.2em;
+        line-height: 1.7;
+      }
+    `,
+  ];
   static override properties = {
     language: { state: true },
     created: { state: true },

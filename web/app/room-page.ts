@@ -4,6 +4,7 @@
  * session; see room-access.ts) and shows `<interview-room>` with the candidate link to share.
  */
 import { LitElement, css, html, nothing } from 'lit';
+import { formControls } from './form-styles.js';
 import type { InterviewRoom } from '../components/interview-room.js';
 import type { RoomAuthRequiredEvent } from '../components/room-events.js';
 import { getSessionCode } from '../api/sessions-client.js';
@@ -13,86 +14,73 @@ import { RoomAccess } from './room-access.js';
 
 /** The room page for one session. */
 export class RoomPage extends LitElement {
-  static override styles = css`
-    :host {
-      display: flex;
-      flex-direction: column;
-      height: 100vh;
-      box-sizing: border-box;
-      padding: 12px 16px 16px;
-      gap: 12px;
-    }
-    nav {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 8px 16px;
-      align-items: center;
-    }
-    nav a {
-      color: inherit;
-      font-weight: 600;
-      text-decoration: none;
-    }
-    copy-link {
-      flex: 1;
-      max-width: 560px;
-    }
-    interview-room {
-      flex: 1;
-      height: auto;
-    }
-    form.gate {
-      margin: 15vh auto 0;
-      display: grid;
-      gap: 12px;
-      width: min(360px, 100%);
-    }
-    form.banner {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 8px;
-      align-items: center;
-      padding: 8px 12px;
-      border: 1px solid var(--app-error);
-      border-radius: 8px;
-    }
-    input,
-    button {
-      font: inherit;
-      padding: 8px 12px;
-      border-radius: 6px;
-      border: 1px solid var(--app-border);
-      background: var(--app-bg);
-      color: inherit;
-    }
-    button {
-      background: var(--app-accent);
-      border-color: var(--app-accent);
-      color: var(--app-accent-fg);
-      font-weight: 600;
-      cursor: pointer;
-    }
-    .error {
-      color: var(--app-error);
-    }
-    .failed {
-      margin: 15vh auto 0;
-      text-align: center;
-    }
-    .role {
-      color: var(--app-muted);
-    }
-    .final pre {
-      max-height: 40vh;
-      overflow: auto;
-      margin: 8px 0 0;
-      padding: 8px 12px;
-      border: 1px solid var(--app-border);
-      border-radius: 8px;
-      font: 13px ui-monospace, Menlo, Consolas, monospace;
-      white-space: pre-wrap;
-    }
-  `;
+  static override styles = [
+    formControls,
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        height: 100vh;
+        box-sizing: border-box;
+        padding: 12px 16px 16px;
+        gap: 12px;
+      }
+      nav {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 8px 16px;
+        align-items: center;
+      }
+      nav a {
+        color: inherit;
+        font-weight: 600;
+        text-decoration: none;
+      }
+      copy-link {
+        flex: 1;
+        max-width: 560px;
+      }
+      interview-room {
+        flex: 1;
+        height: auto;
+      }
+      form.gate {
+        margin: 15vh auto 0;
+        display: grid;
+        gap: 12px;
+        width: min(360px, 100%);
+      }
+      form.banner {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 8px;
+        align-items: center;
+        padding: 8px 12px;
+        border: 1px solid var(--app-error);
+        border-radius: 8px;
+      }
+      .error {
+        color: var(--app-error);
+      }
+      .failed {
+        margin: 15vh auto 0;
+        text-align: center;
+      }
+      .role {
+        color: var(--app-muted);
+      }
+      .final pre {
+        max-height: 40vh;
+        overflow: auto;
+        margin: 8px 0 0;
+        padding: 8px 12px;
+        border: 1px solid var(--app-border);
+        border-radius: 8px;
+        font: 13px ui-monospace, Menlo, Consolas, monospace;
+        white-space: pre-wrap;
+      }
+    `,
+  ];
   static override properties = { session: { type: String }, displayName: { state: true }, finalCode: { state: true } };
 
   /** The session id from the URL. */
@@ -122,7 +110,7 @@ export class RoomPage extends LitElement {
         <h1>Join the interview</h1>
         <label for="name">Your name, as others will see it</label>
         <input id="name" name="name" autocomplete="name" maxlength="40" required autofocus />
-        <button type="submit">Join</button>
+        <button class="primary" type="submit">Join</button>
       </form>`;
     }
     const access = this.access.state;
@@ -172,7 +160,7 @@ export class RoomPage extends LitElement {
       ${kind === 'gate' ? html`<h1>This session is private</h1>` : nothing}
       <label for="password">Password from the interviewer</label>
       <input id="password" name="password" type="password" autocomplete="current-password" required autofocus />
-      <button type="submit">Enter</button>
+      <button class="primary" type="submit">Enter</button>
       ${message ? html`<p class="error" role="alert">${message}</p>` : nothing}
     </form>`;
   }

@@ -4,6 +4,7 @@
  * session to anyone with the link. The password goes only in a PATCH body.
  */
 import { LitElement, css, html, nothing } from 'lit';
+import { formControls } from './form-styles.js';
 import { updateSession } from '../api/access-client.js';
 import { getSessionInfo } from '../api/sessions-client.js';
 
@@ -13,52 +14,51 @@ const MAX_PASSWORD = 200;
 
 /** Shows whether the session is private and lets the interviewer set, change or remove its password. */
 export class SessionPassword extends LitElement {
-  static override styles = css`
-    :host {
-      display: inline-block;
-      position: relative;
-    }
-    details[open] form {
-      position: absolute;
-      right: 0;
-      z-index: 2;
-      margin-top: 6px;
-      padding: 12px;
-      display: grid;
-      gap: 8px;
-      width: 260px;
-      background: var(--app-bg);
-      border: 1px solid var(--app-border);
-      border-radius: 8px;
-    }
-    summary {
-      cursor: pointer;
-    }
-    label {
-      display: grid;
-      gap: 4px;
-    }
-    input {
-      box-sizing: border-box;
-      width: 100%;
-    }
-    input,
-    button {
-      font: inherit;
-      padding: 6px 10px;
-      border-radius: 6px;
-      border: 1px solid var(--app-border);
-      background: var(--app-bg);
-      color: inherit;
-    }
-    .error {
-      color: var(--app-error);
-    }
-    .note {
-      color: var(--app-muted);
-      font-size: 13px;
-    }
-  `;
+  static override styles = [
+    formControls,
+    css`
+      :host {
+        display: inline-block;
+        position: relative;
+      }
+      details[open] form {
+        position: absolute;
+        right: 0;
+        z-index: 2;
+        margin-top: 6px;
+        padding: 12px;
+        display: grid;
+        gap: 8px;
+        width: 260px;
+        background: var(--app-bg);
+        border: 1px solid var(--app-border);
+        border-radius: 8px;
+      }
+      summary {
+        cursor: pointer;
+      }
+      label {
+        display: grid;
+        gap: 4px;
+      }
+      input {
+        box-sizing: border-box;
+        width: 100%;
+      }
+      /* A compact form in a popover. */
+      input,
+      button {
+        padding: 6px 10px;
+      }
+      .error {
+        color: var(--app-error);
+      }
+      .note {
+        color: var(--app-muted);
+        font-size: 13px;
+      }
+    `,
+  ];
   static override properties = {
     session: { type: String },
     token: { type: String },
