@@ -35,9 +35,8 @@ describe('<interview-room> access', () => {
     await until(() => room.code === 'secret();\n', 'the code after signing in');
   });
 
-  // NEEDS SERVER SUPPORT: this page is on web-test-runner's origin, so the element's PATCH goes
-  // cross-origin and the service's CORS preflight must allow PATCH (server/http/cors.ts). Until
-  // it does, the controls show "Could not do that: Failed to fetch" and this test fails.
+  // This page is on web-test-runner's origin, so the element's PATCH goes cross-origin and relies
+  // on the service's CORS preflight allowing PATCH (server/http/cors.ts).
   it('shows roles; the lock makes the candidate read-only while the interviewer keeps editing; unlock restores', async () => {
     const base = await serverUrl();
     const session = await createOwnedSession(base, { code: 'x\n' });
@@ -51,7 +50,11 @@ describe('<interview-room> access', () => {
     const access: RoomAccessEvent[] = [];
     candidate.addEventListener('room-access', (event) => access.push(event));
     await until(() => statusState(interviewer) === 'connected' && statusState(candidate) === 'connected', 'both connected');
-    await until(() => Object.keys(listedRoles(candidate)).length === 2, 'both in the list');
+    // Each element hears of the other through awareness on its own schedule: wait for both lists.
+    await until(
+      () => Object.keys(listedRoles(candidate)).length === 2 && Object.keys(listedRoles(interviewer)).length === 2,
+      'both in both lists',
+    );
     expect(listedRoles(candidate)).to.deep.equal({ Alan: 'Candidate', Grace: 'Interviewer' });
     expect(listedRoles(interviewer)).to.deep.equal({ Grace: 'Interviewer', Alan: 'Candidate' });
     expect(candidate.shadowRoot!.querySelector('[part~="controls"]'), 'no controls for a candidate').to.equal(null);
