@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildWeb } from './build-web.mjs';
+import { serverBundleOptions } from './server-bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -37,13 +38,7 @@ const started = performance.now();
 await build({
   entryPoints: [path.join(root, 'server', 'main.ts')],
   outfile: path.join(dist, 'server', 'main.js'),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: true,
-  logLevel: 'warning',
+  ...serverBundleOptions,
 });
 await buildWeb({ root, outDir: path.join(dist, 'web') });
 console.log(`build finished in ${Math.round(performance.now() - started)} ms`);

@@ -7,9 +7,9 @@ import type { AccessService } from '../access/access-service.js';
 import type { Presented } from '../access/authorize.js';
 import type { Role } from '../access/tokens.js';
 import { RateGuard } from '../limits/token-bucket.js';
-import type { Logger } from '../logger.js';
+import type { ConnectionLogger } from '../logger.js';
 import { CloseCode } from '../../shared/protocol/close-codes.js';
-import type { Metrics } from '../observability/metrics.js';
+import type { Metrics, ProtocolMeter } from '../observability/metrics.js';
 import type { LiveSession, Participant } from '../sessions/live-session.js';
 import type { SessionHub } from '../sessions/session-hub.js';
 import { SessionError } from '../sessions/session-error.js';
@@ -26,7 +26,7 @@ export interface JsonConnectionOptions {
   messageBurst: number;
   /** A connection that has not joined within this long is closed. */
   joinTimeoutMs: number;
-  logger: Logger;
+  logger: ConnectionLogger;
   maxCodeChars: number;
   coalesceMs: number;
   metrics?: Metrics;
@@ -51,7 +51,7 @@ export class JsonConnection implements Participant, JsonPeer {
   role: Role = 'candidate';
   epoch = 0;
   private readonly rate: RateGuard;
-  private readonly fanout: { observe(seconds: number): void } | undefined;
+  private readonly fanout: ProtocolMeter['fanout'] | undefined;
   private joinTimer: NodeJS.Timeout | null;
   private state: 'idle' | 'joining' | 'joined' = 'idle';
   private live: LiveSession | null = null;
@@ -70,7 +70,7 @@ export class JsonConnection implements Participant, JsonPeer {
     // Refused JSON messages only drop that message (the next codeChange carries the whole code);
     // a flood that goes on for 100 refusals in a row is closed.
     this.rate = new RateGuard(options.messagesPerSecond, options.messageBurst, 100);
-    this.fanout = options.metrics?.fanout.labels({ protocol: 'json' });
+    this.fanout = options.metrics?.meter('json').fanout;
     this.joinTimer = setTimeout(() => closeWith(ws, CloseCode.Unresponsive, 'no join received'), options.joinTimeoutMs);
     ws.on('message', (data, isBinary) => {
       const verdict = this.rate.check();

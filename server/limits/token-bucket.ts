@@ -1,3 +1,5 @@
+const monotonicNow = (): number => performance.now();
+
 /**
  * A token bucket: `ratePerSecond` tokens refill continuously up to `burst`. Each message takes
  * one. Bursts (a paste, a reconnect's resync) pass; a sustained flood runs dry.
@@ -9,7 +11,7 @@ export class TokenBucket {
   constructor(
     private readonly ratePerSecond: number,
     private readonly burst: number,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = monotonicNow,
   ) {
     this.tokens = burst;
     this.last = now();

@@ -49,7 +49,8 @@ export class LiveSession {
   snapshotting = false;
   unloadTimer: NodeJS.Timeout | null = null;
   private readonly attachments = new Map<string, Attachment>();
-  private readonly listeners = new Set<(count: number) => void>();
+  /** Participant-count subscribers; made on the first subscription (only JSON rooms subscribe). */
+  private listeners: Set<(count: number) => void> | null = null;
 
   constructor(readonly record: SessionRecord) {
     // The session id as guid: Yjs would otherwise generate a random one for every load.
@@ -92,13 +93,14 @@ export class LiveSession {
 
   /** Subscribes to participant-count changes; returns the unsubscribe function. */
   onParticipantsChange(listener: (count: number) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    const listeners = (this.listeners ??= new Set());
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
   /** Tells subscribers the participant count changed. */
   emitParticipants(): void {
-    for (const listener of this.listeners) listener(this.participants.size);
+    if (this.listeners) for (const listener of this.listeners) listener(this.participants.size);
   }
 
   /** Releases the document, awareness timers and attachments. */
@@ -107,7 +109,7 @@ export class LiveSession {
     this.unloadTimer = null;
     for (const attachment of this.attachments.values()) attachment.destroy();
     this.attachments.clear();
-    this.listeners.clear();
+    this.listeners = null;
     this.awareness.destroy();
     this.doc.destroy();
   }

@@ -11,8 +11,8 @@ import type { AccessService } from '../access/access-service.js';
 import type { Grant, Presented } from '../access/authorize.js';
 import type { Role } from '../access/tokens.js';
 import { TokenBucket } from '../limits/token-bucket.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../observability/metrics.js';
+import type { ConnectionLogger } from '../logger.js';
+import type { Metrics, ProtocolMeter } from '../observability/metrics.js';
 import type { LiveSession, Participant } from '../sessions/live-session.js';
 import type { SessionHub } from '../sessions/session-hub.js';
 import { closeWith, safeSend, toBytes } from '../ws/safe-send.js';
@@ -35,24 +35,23 @@ class ProtocolError extends Error {}
  */
 class YjsConnection implements Participant, YjsPeer {
   readonly kind = 'yjs' as const;
-  readonly controlled = new Set<number>();
+  holdsAwareness = false;
   readonly role: Role;
   readonly epoch: number;
   private readonly room: YjsRoom;
   /** The awareness client id this connection speaks for: the first one it sets. */
-  private ownClientId: number | null = null;
-  private readonly fanout: { observe(seconds: number): void } | undefined;
+  awarenessId: number | null = null;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly live: LiveSession,
     grant: Grant,
     private readonly context: YjsContext,
+    private readonly log: ConnectionLogger,
   ) {
     this.role = grant.role;
     this.epoch = grant.epoch;
     this.room = YjsRoom.of(live);
-    this.fanout = context.metrics?.fanout.labels({ protocol: 'yjs' });
   }
 
   /** Registers with the room and sends sync step 1 and the current awareness states. */
@@ -73,7 +72,7 @@ class YjsConnection implements Participant, YjsPeer {
       this.dispatch(message);
     } catch (error) {
       const reason = error instanceof ProtocolError ? error.message : 'malformed y-websocket message';
-      this.context.logger.warn({ err: error, bytes: message.length }, 'closing yjs connection after a bad frame');
+      this.log.warn({ err: error, bytes: message.length }, 'closing yjs connection after a bad frame');
       this.context.metrics?.errors.inc({ kind: 'bad_yjs_frame' });
       closeWith(this.ws, CloseCode.BadRequest, reason);
     }
@@ -90,8 +89,8 @@ class YjsConnection implements Participant, YjsPeer {
   /** Leaves the room and withdraws the awareness states this client set. */
   dispose(): void {
     this.room.peers.delete(this);
-    if (this.controlled.size > 0) {
-      awarenessProtocol.removeAwarenessStates(this.live.awareness, [...this.controlled], null);
+    if (this.holdsAwareness && this.awarenessId !== null) {
+      awarenessProtocol.removeAwarenessStates(this.live.awareness, [this.awarenessId], null);
     }
   }
 
@@ -138,7 +137,7 @@ class YjsConnection implements Participant, YjsPeer {
         }
         const started = performance.now();
         Y.applyUpdate(this.live.doc, update, this);
-        this.fanout?.observe((performance.now() - started) / 1000);
+        this.context.meter?.fanout.observe((performance.now() - started) / 1000);
         return;
       }
       default:
@@ -156,12 +155,12 @@ class YjsConnection implements Participant, YjsPeer {
 
   /** Whether this connection may set the awareness state of `clientId`: only its own one. */
   private owns(clientId: number): boolean {
-    if (this.ownClientId === null) {
+    if (this.awarenessId === null) {
       // Claiming an id someone else already holds is refused: nobody may pose as another.
-      if (this.live.awareness.getStates().has(clientId) && !this.controlled.has(clientId)) return false;
-      this.ownClientId = clientId;
+      if (this.live.awareness.getStates().has(clientId)) return false;
+      this.awarenessId = clientId;
     }
-    return clientId === this.ownClientId;
+    return clientId === this.awarenessId;
   }
 
   private awarenessMessage(clients: number[]): Uint8Array {
@@ -172,12 +171,12 @@ class YjsConnection implements Participant, YjsPeer {
   }
 }
 
-/** What a `/yjs` connection needs from the server. */
+/** What `/yjs` connections need from the server; one object shared by all of them. */
 export interface YjsContext {
   hub: SessionHub;
   access: AccessService;
-  logger: Logger;
   metrics?: Metrics;
+  meter?: ProtocolMeter;
   messagesPerSecond: number;
   messageBurst: number;
 }
@@ -187,7 +186,7 @@ export interface YjsContext {
  * parameter) and the limits, then queues frames that arrive while the document loads and handles
  * them only once it is fully loaded, so no sync answer is ever computed from a partial document.
  */
-export function acceptYjsConnection(ws: WebSocket, sessionId: string, presented: Presented, context: YjsContext): void {
+export function acceptYjsConnection(ws: WebSocket, sessionId: string, presented: Presented, context: YjsContext, log: ConnectionLogger): void {
   const early: Uint8Array[] = [];
   const rate = new TokenBucket(context.messagesPerSecond, context.messageBurst);
   let connection: YjsConnection | null = null;
@@ -218,7 +217,7 @@ export function acceptYjsConnection(ws: WebSocket, sessionId: string, presented:
     ({ live: opened, grant }) => {
       if (closed) return;
       live = opened;
-      connection = new YjsConnection(ws, opened, grant, context);
+      connection = new YjsConnection(ws, opened, grant, context, log);
       context.hub.join(opened, connection);
       connection.start();
       for (const message of early.splice(0)) connection.handle(message);

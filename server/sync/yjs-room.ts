@@ -6,8 +6,10 @@ import type { Attachment, LiveSession } from '../sessions/live-session.js';
 
 /** A y-websocket peer of a room: what the room needs to fan messages out to it. */
 export interface YjsPeer {
-  /** Awareness client ids this peer has set; removed when it leaves. */
-  readonly controlled: Set<number>;
+  /** The one awareness client id this peer may set (the first it claimed), if any. */
+  readonly awarenessId: number | null;
+  /** Whether the awareness holds a state this peer set; withdrawn when it leaves. */
+  holdsAwareness: boolean;
   send(message: Uint8Array): void;
 }
 
@@ -49,8 +51,8 @@ export class YjsRoom implements Attachment {
     const changed = added.concat(updated, removed);
     if (this.peers.has(origin as YjsPeer)) {
       const peer = origin as YjsPeer;
-      for (const id of added) peer.controlled.add(id);
-      for (const id of removed) peer.controlled.delete(id);
+      if (added.length > 0) peer.holdsAwareness = true;
+      if (removed.length > 0) peer.holdsAwareness = false;
     }
     if (this.peers.size === 0 || changed.length === 0) return;
     const encoder = encoding.createEncoder();

@@ -3,10 +3,15 @@ import { CloseCode } from '../../shared/protocol/close-codes.js';
 
 const alive = new WeakMap<WebSocket, boolean>();
 
+/** One pong listener for every socket (`this` is the socket): no closure per connection. */
+function markAlive(this: WebSocket): void {
+  alive.set(this, true);
+}
+
 /** Marks a socket alive now and on every pong. */
 export function trackLiveness(ws: WebSocket): void {
   alive.set(ws, true);
-  ws.on('pong', () => alive.set(ws, true));
+  ws.on('pong', markAlive);
 }
 
 /**

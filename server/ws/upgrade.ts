@@ -8,10 +8,10 @@ import type { Config } from '../config.js';
 import { isOriginAllowed } from '../http/cors.js';
 import { JsonConnection } from '../json/json-connection.js';
 import { ConnectionCounter } from '../limits/connection-counter.js';
-import type { Logger } from '../logger.js';
+import { LazyChildLogger, type Logger } from '../logger.js';
 import type { Metrics, Protocol } from '../observability/metrics.js';
 import type { SessionHub } from '../sessions/session-hub.js';
-import { acceptYjsConnection } from '../sync/yjs-connection.js';
+import { acceptYjsConnection, type YjsContext } from '../sync/yjs-connection.js';
 import { clientAddress } from './client-address.js';
 import { startHeartbeat, trackLiveness } from './heartbeat.js';
 import { closeWith, meterSocket } from './safe-send.js';
@@ -48,6 +48,15 @@ export function attachWebSockets(
   const stopHeartbeat = startHeartbeat([yjs, json], config.pingIntervalMs);
   const perAddress = new ConnectionCounter(config.maxConnectionsPerIp);
   let nextConnectionId = 1;
+  // Shared by every /yjs connection: per-connection objects are what idle sessions cost.
+  const yjsContext: YjsContext = {
+    hub,
+    access,
+    metrics,
+    meter: metrics.meter('yjs'),
+    messagesPerSecond: config.messagesPerSecond,
+    messageBurst: config.messageBurst,
+  };
 
   const refuse = (socket: Duplex, status: string): void => {
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -71,9 +80,13 @@ export function attachWebSockets(
   });
 
   const onSocket = (ws: WebSocket, { protocol, address, sessionId, token }: Accepted): void => {
-    const log = logger.child({ conn: nextConnectionId++, path: protocol === 'yjs' ? '/yjs' : '/ws' });
+    const log = new LazyChildLogger(logger, {
+      conn: nextConnectionId++,
+      path: protocol === 'yjs' ? '/yjs' : '/ws',
+      ...(protocol === 'yjs' ? { sessionId } : {}),
+    });
     trackLiveness(ws);
-    meter(ws, protocol, metrics);
+    meterSocket(ws, metrics.meter(protocol));
     ws.on('error', (error) => log.warn({ err: error }, 'websocket error'));
     // Accept, then close with a code: a browser cannot see the status of a refused upgrade.
     if (!perAddress.acquire(address)) {
@@ -97,14 +110,7 @@ export function attachWebSockets(
     }
     // y-websocket puts the room after the server URL: /yjs/<sessionId>?token=… (its `params`).
     if (!isSessionId(sessionId)) return closeWith(ws, CloseCode.SessionNotFound, 'malformed session id');
-    acceptYjsConnection(ws, sessionId, { token }, {
-      hub,
-      access,
-      logger: log.child({ sessionId }),
-      metrics,
-      messagesPerSecond: config.messagesPerSecond,
-      messageBurst: config.messageBurst,
-    });
+    acceptYjsConnection(ws, sessionId, { token }, yjsContext, log);
   };
 
   return {
@@ -121,20 +127,4 @@ export function attachWebSockets(
       }
     },
   };
-}
-
-function meter(ws: WebSocket, protocol: Protocol, metrics: Metrics): void {
-  // Label children bound once per connection: a labelled inc() hashes its labels on every call.
-  const messagesIn = metrics.messages.labels({ protocol, direction: 'in' });
-  const bytesIn = metrics.bytes.labels({ protocol, direction: 'in' });
-  const messagesOut = metrics.messages.labels({ protocol, direction: 'out' });
-  const bytesOut = metrics.bytes.labels({ protocol, direction: 'out' });
-  ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
-    messagesIn.inc();
-    bytesIn.inc(Array.isArray(data) ? data.reduce((n, part) => n + part.length, 0) : data.byteLength);
-  });
-  meterSocket(ws, (bytes) => {
-    messagesOut.inc();
-    bytesOut.inc(bytes);
-  });
 }

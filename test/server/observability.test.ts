@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import { MemoryStorage } from '../../server/storage/memory-storage.js';
 import { connectYjs, JsonClient } from './helpers/clients.js';
 import { spawnServer } from './helpers/process.js';
 import { PrivateRedis } from './helpers/redis.js';
-import { createSession, startTestServer, waitFor, waitForAsync } from './helpers/server.js';
+import { createSession, startTestServer, waitFor, waitForAsync, wsBase } from './helpers/server.js';
 
 /** The value of one sample in Prometheus text output (0 when absent). */
 function sample(text: string, name: string, labels = ''): number {
@@ -78,7 +79,7 @@ describe('health and metrics', () => {
     }
   });
 
-  it('logs JSON lines with ids and never the code', async () => {
+  it('logs JSON lines with ids and never the code; a connection\'s lines carry its ids', async () => {
     const server = await spawnServer({ STORAGE: 'memory', LOG_LEVEL: 'debug' });
     try {
       const marker = 'TOP_SECRET_CANDIDATE_CODE';
@@ -90,7 +91,16 @@ describe('health and metrics', () => {
       await client.next('error');
       await fetch(`${server.url}/api/sessions/${id}/code`);
       client.close();
+      const bad = new WebSocket(`${wsBase(server.url)}/yjs/${id}`);
+      await new Promise((resolve) => bad.once('open', resolve));
+      bad.send(Uint8Array.of(7, 1, 2));
+      await new Promise((resolve) => bad.once('close', resolve));
       await waitFor(() => server.logs.some((line) => line.includes('"reqId"')), 'a request log line');
+      await waitFor(() => server.logs.some((line) => line.includes('after a bad frame')), 'the bad frame logged');
+      const badFrame = JSON.parse(server.logs.find((line) => line.includes('after a bad frame'))!) as Record<string, unknown>;
+      assert.equal(badFrame.path, '/yjs');
+      assert.equal(badFrame.sessionId, id);
+      assert.equal(typeof badFrame.conn, 'number');
       for (const line of server.logs) {
         const entry = JSON.parse(line) as Record<string, unknown>;
         assert.ok(typeof entry.level === 'number' && typeof entry.msg === 'string', `structured: ${line}`);
