@@ -2,7 +2,6 @@ import os from 'node:os';
 import { historyLoad } from './history-load.js';
 import { loadBench } from './load/load-bench.js';
 import { parseLoadArgs, wantsLoadOnly } from './load/options.js';
-import { retainedHeap } from './retained-heap.js';
 import { wireBytes } from './wire-bytes.js';
 
 /**
@@ -22,10 +21,6 @@ async function main(): Promise<void> {
     // Ours only: the reference keeps no history (no persistence configured), so there is nothing to load.
     console.log('\nLoad time of a session with a long history (ours, SQLite, fresh hub each run, 5 runs; skipped for the reference, which keeps no history)');
     console.table(await historyLoad());
-  }
-  if (!wantsLoadOnly(argv)) {
-    console.log('\nRetained heap per idle session (one synced client each, after full GCs; same method for both servers)');
-    console.table(retainedHeap());
   }
   await loadBench(load);
 }

@@ -21,9 +21,12 @@ export interface ConnectionLogger {
 export class LazyChildLogger implements ConnectionLogger {
   private child: Logger | undefined;
 
+  /** `conn` numbers the connection; `sessionId` is empty when not known at accept time (/ws). */
   constructor(
     private readonly parent: Logger,
-    private readonly bindings: Record<string, unknown>,
+    private readonly conn: number,
+    private readonly path: string,
+    private readonly sessionId: string,
   ) {}
 
   warn(fields: object, message: string): void {
@@ -35,6 +38,7 @@ export class LazyChildLogger implements ConnectionLogger {
   }
 
   private logger(): Logger {
-    return (this.child ??= this.parent.child(this.bindings));
+    const bindings = this.sessionId ? { conn: this.conn, path: this.path, sessionId: this.sessionId } : { conn: this.conn, path: this.path };
+    return (this.child ??= this.parent.child(bindings));
   }
 }

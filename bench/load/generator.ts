@@ -4,6 +4,8 @@
  * the server's process. Progress goes to stderr; the figures, as one `RESULT {json}` line, to stdout.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connectAll, openIdle } from './connect.js';
+import { retainedHeapBytes } from './inspector.js';
 import { LatencyRecorder } from './latency-recorder.js';
 import { emptyCounts, LoadClient, type ReceivedCounts } from './load-client.js';
 import type { TargetKind } from './options.js';
@@ -19,6 +21,8 @@ export interface GeneratorConfig {
   baseUrl: string;
   /** The server's process id, to read its CPU time and memory from /proc. */
   serverPid: number;
+  /** The server's V8 inspector, for the idle phase's heap readings. */
+  inspectUrl: string | undefined;
   sessions: number;
   participants: number;
   durationSec: number;
@@ -58,7 +62,6 @@ export interface GeneratorResult {
   generatorTimerLatenessP99Ms: number;
 }
 
-const CONNECT_TIMEOUT_MS = 30_000;
 /** Time after the last keystroke for frames still in flight to arrive. */
 const DRAIN_MS = 2000;
 
@@ -69,29 +72,13 @@ function percentile(values: number[], rank: number): number {
   return sorted[Math.max(0, Math.ceil((rank / 100) * sorted.length) - 1)]!;
 }
 
-/** Connects one client per URL, `concurrency` attempts at a time; failed attempts are listed, not fatal. */
-async function connectAll(urls: string[], names: string[], concurrency: number, recorder: LatencyRecorder, counts: ReceivedCounts, errors: string[]): Promise<Array<LoadClient | undefined>> {
-  const clients = new Array<LoadClient | undefined>(urls.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < urls.length) {
-      const index = next++;
-      try {
-        clients[index] = await LoadClient.connect(urls[index]!, recorder, counts, names[index]!, CONNECT_TIMEOUT_MS);
-      } catch (error) {
-        errors.push(`${urls[index]}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, urls.length) }, worker));
-  return clients;
-}
-
 /** The idle-session figures: RSS growth of a fresh server after `idleSessions` sessions with one synced participant each. */
 export interface IdleResult {
   target: TargetKind;
   idleSessionsOpened: number;
   idleRssDelta: number;
+  /** Growth of the server's JavaScript heap after full collections. */
+  idleHeapDelta: number;
   connectErrors: string[];
 }
 
@@ -102,19 +89,23 @@ export interface IdleResult {
 async function runIdle(config: GeneratorConfig): Promise<IdleResult> {
   const log = (message: string): void => void process.stderr.write(`[generator ${config.target}] ${message}\n`);
   const errors: string[] = [];
-  // A few sessions first, so first-use costs (code paths compiled, pools grown) stay out of the delta.
-  const warm = await connectAll(await createRooms(config.target, config.baseUrl, 20, `warm-${config.seed}`), Array.from({ length: 20 }, (_, i) => `warm${i}`), 20, new LatencyRecorder(), emptyCounts(), errors);
+  // As many sessions first, held open, so first-use costs stay out of the delta: code compiled,
+  // pools grown, and the young generation grown to the size this allocation rate gives it (V8 grows
+  // it up to 3 × 16 MiB, which an RSS delta would otherwise count as per-session memory).
+  const warm = await openIdle(config.target, config.baseUrl, config.idleSessions, `warm-${config.seed}-`, config.connectConcurrency, errors);
   await sleep(1000);
+  if (!config.inspectUrl) throw new Error('the idle phase needs the server started with --inspect');
   // Measured from before the sessions are created: ours keeps a stored record for each.
+  const heapBefore = await retainedHeapBytes(config.inspectUrl);
   const rssBefore = memoryBytes(config.serverPid).rss;
-  const idleRooms = await createRooms(config.target, config.baseUrl, config.idleSessions, `idle-${config.seed}`);
-  const idle = await connectAll(idleRooms, idleRooms.map((_, i) => `idle${i}`), config.connectConcurrency, new LatencyRecorder(), emptyCounts(), errors);
+  const idle = await openIdle(config.target, config.baseUrl, config.idleSessions, `idle-${config.seed}-`, config.connectConcurrency, errors);
   await sleep(2000);
   const opened = idle.filter((client) => client?.synced && !client.closed).length;
   const delta = memoryBytes(config.serverPid).rss - rssBefore;
-  log(`${opened} idle sessions: server RSS +${(delta / 2 ** 20).toFixed(1)} MiB`);
+  const heapDelta = (await retainedHeapBytes(config.inspectUrl)) - heapBefore;
+  log(`${opened} idle sessions: server RSS +${(delta / 2 ** 20).toFixed(1)} MiB, retained heap +${(heapDelta / 2 ** 20).toFixed(1)} MiB`);
   for (const client of [...warm, ...idle]) client?.close();
-  return { target: config.target, idleSessionsOpened: opened, idleRssDelta: delta, connectErrors: errors };
+  return { target: config.target, idleSessionsOpened: opened, idleRssDelta: delta, idleHeapDelta: heapDelta, connectErrors: errors };
 }
 
 async function run(config: GeneratorConfig): Promise<GeneratorResult> {

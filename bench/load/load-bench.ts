@@ -34,13 +34,19 @@ async function runGenerator<T>(config: GeneratorConfig): Promise<T> {
 
 /** Starts a fresh server of `kind`, runs the generator in `mode` against it, and always stops it again. */
 async function onFreshServer<T>(kind: TargetKind, mode: GeneratorConfig['mode'], options: LoadOptions, ourBundle: string): Promise<T> {
-  const server = await startTarget(kind, { storage: options.storage, ourBundle, cpuProfDir: kind === 'ours' && mode === 'load' ? options.cpuProfDir : undefined });
+  const server = await startTarget(kind, {
+    storage: options.storage,
+    ourBundle,
+    cpuProfDir: kind === 'ours' && mode === 'load' ? options.cpuProfDir : undefined,
+    inspect: mode === 'idle',
+  });
   try {
     return await runGenerator<T>({
       target: kind,
       mode,
       baseUrl: server.baseUrl,
       serverPid: server.pid,
+      inspectUrl: server.inspectUrl,
       sessions: options.sessions,
       participants: options.participants,
       durationSec: options.durationSec,
@@ -58,9 +64,15 @@ async function onFreshServer<T>(kind: TargetKind, mode: GeneratorConfig['mode'],
 async function measure(kind: TargetKind, options: LoadOptions, ourBundle: string): Promise<TargetResult> {
   process.stderr.write(`\n== ${kind}: ${options.sessions} sessions × ${options.participants} participants, ${options.durationSec} s ==\n`);
   const load = await onFreshServer<GeneratorResult>(kind, 'load', options, ourBundle);
-  if (options.idleSessions === 0) return { ...load, idleSessionsOpened: 0, idleRssDelta: 0 };
+  if (options.idleSessions === 0) return { ...load, idleSessionsOpened: 0, idleRssDelta: 0, idleHeapDelta: 0 };
   const idle = await onFreshServer<IdleResult>(kind, 'idle', options, ourBundle);
-  return { ...load, idleSessionsOpened: idle.idleSessionsOpened, idleRssDelta: idle.idleRssDelta, connectErrors: [...load.connectErrors, ...idle.connectErrors] };
+  return {
+    ...load,
+    idleSessionsOpened: idle.idleSessionsOpened,
+    idleRssDelta: idle.idleRssDelta,
+    idleHeapDelta: idle.idleHeapDelta,
+    connectErrors: [...load.connectErrors, ...idle.connectErrors],
+  };
 }
 
 /** One row per figure: its label and how to read it off a result. */
@@ -87,7 +99,8 @@ const FIGURES: Array<[string, (r: TargetResult) => number]> = [
   ['server RSS after load (MiB)', (r) => r.serverRssAfterLoad / MIB],
   ['server peak RSS, VmHWM (MiB)', (r) => r.serverPeakRss / MIB],
   ['idle sessions opened (1 client each, fresh server)', (r) => r.idleSessionsOpened],
-  ['memory per idle session (KiB)', (r) => r.idleRssDelta / Math.max(1, r.idleSessionsOpened) / 1024],
+  ['retained heap per idle session (KiB, after full GC)', (r) => r.idleHeapDelta / Math.max(1, r.idleSessionsOpened) / 1024],
+  ['RSS growth per idle session (KiB; moved by GC timing)', (r) => r.idleRssDelta / Math.max(1, r.idleSessionsOpened) / 1024],
   ['generator CPU (% of one core)', (r) => (100 * r.generatorCpuSec) / r.typingSec],
   ['machine CPU busy, all processes (% of all cores)', (r) => r.machineBusyPercent],
   // What neither the server nor the generator used: other work on the machine, i.e. noise.

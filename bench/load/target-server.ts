@@ -16,6 +16,8 @@ export interface TargetServer {
   kind: TargetKind;
   pid: number;
   baseUrl: string;
+  /** The server's V8 inspector (http://127.0.0.1:PORT), when it was started with one. */
+  inspectUrl: string | undefined;
   /** Stops the server (SIGTERM, so ours writes its CPU profile) and removes its data directory. */
   stop(): Promise<void>;
 }
@@ -26,6 +28,8 @@ export interface TargetOptions {
   /** Our server's bundle (from `buildServer`). */
   ourBundle: string;
   cpuProfDir: string | undefined;
+  /** Start the server with the V8 inspector on 127.0.0.1, to read its heap. */
+  inspect?: boolean;
 }
 
 /** A port free on 127.0.0.1 right now (the OS picks it; the server binds it a moment later). */
@@ -63,10 +67,12 @@ export async function startTarget(kind: TargetKind, options: TargetOptions): Pro
   const baseUrl = `http://127.0.0.1:${port}`;
   let dataDir: string | undefined;
   let child: ChildProcess;
+  const inspectPort = options.inspect ? await freePort() : undefined;
+  const inspect = inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
   if (kind === 'ours') {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'interview-room-load-'));
     const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProfDir)}`] : [];
-    child = spawnNode([...profile, options.ourBundle], {
+    child = spawnNode([...inspect, ...profile, options.ourBundle], {
       PORT: String(port),
       HOST: '127.0.0.1',
       STORAGE: options.storage,
@@ -80,7 +86,7 @@ export async function startTarget(kind: TargetKind, options: TargetOptions): Pro
       MAX_CONNECTIONS_PER_IP: '1000000',
     }, ['ignore', 'pipe', 'pipe']);
   } else {
-    child = spawnNode([path.join(ROOT, 'node_modules', '@y', 'websocket-server', 'src', 'server.js')], { HOST: '127.0.0.1', PORT: String(port) }, ['ignore', 'pipe', 'pipe']);
+    child = spawnNode([...inspect, path.join(ROOT, 'node_modules', '@y', 'websocket-server', 'src', 'server.js')], { HOST: '127.0.0.1', PORT: String(port) }, ['ignore', 'pipe', 'pipe']);
   }
   // The last lines the server wrote, shown if it fails; the rest is dropped so a chatty server cannot fill memory.
   const output: string[] = [];
@@ -108,5 +114,5 @@ export async function startTarget(kind: TargetKind, options: TargetOptions): Pro
   void exitOf(child).then((code) => {
     if (code !== 0 && code !== 'SIGTERM') process.stderr.write(`${kind} server ended with ${code}\n`);
   });
-  return { kind, pid: child.pid, baseUrl, stop };
+  return { kind, pid: child.pid, baseUrl, inspectUrl: inspectPort ? `http://127.0.0.1:${inspectPort}` : undefined, stop };
 }

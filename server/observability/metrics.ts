@@ -21,7 +21,7 @@ export class Metrics {
 
   constructor(sources: { sessions: () => number; connections: (protocol: Protocol) => number }) {
     const registers = [this.registry];
-    client.collectDefaultMetrics({ register: this.registry, prefix: 'interview_' });
+    client.collectDefaultMetrics({ register: this.registry, prefix: 'interview_', eventLoopMonitoringPrecision: 100 });
     new client.Gauge({
       name: 'interview_sessions_active',
       help: 'Sessions whose document is loaded in memory on this instance.',

@@ -48,7 +48,8 @@ export class LiveSession {
   /** A snapshot is being written (one at a time). */
   snapshotting = false;
   unloadTimer: NodeJS.Timeout | null = null;
-  private readonly attachments = new Map<string, Attachment>();
+  /** By key; a plain object because a session has one or two, and a Map costs a hash table. */
+  private attachments: Record<string, Attachment> = {};
   /** Participant-count subscribers; made on the first subscription (only JSON rooms subscribe). */
   private listeners: Set<(count: number) => void> | null = null;
 
@@ -74,12 +75,7 @@ export class LiveSession {
 
   /** Returns the attachment stored under `key`, creating it on first use. */
   attachment<T extends Attachment>(key: string, create: () => T): T {
-    let attachment = this.attachments.get(key) as T | undefined;
-    if (!attachment) {
-      attachment = create();
-      this.attachments.set(key, attachment);
-    }
-    return attachment;
+    return (this.attachments[key] ??= create()) as T;
   }
 
   /**
@@ -107,8 +103,8 @@ export class LiveSession {
   destroy(): void {
     if (this.unloadTimer) clearTimeout(this.unloadTimer);
     this.unloadTimer = null;
-    for (const attachment of this.attachments.values()) attachment.destroy();
-    this.attachments.clear();
+    for (const attachment of Object.values(this.attachments)) attachment.destroy();
+    this.attachments = {};
     this.listeners = null;
     this.awareness.destroy();
     this.doc.destroy();

@@ -80,11 +80,7 @@ export function attachWebSockets(
   });
 
   const onSocket = (ws: WebSocket, { protocol, address, sessionId, token }: Accepted): void => {
-    const log = new LazyChildLogger(logger, {
-      conn: nextConnectionId++,
-      path: protocol === 'yjs' ? '/yjs' : '/ws',
-      ...(protocol === 'yjs' ? { sessionId } : {}),
-    });
+    const log = new LazyChildLogger(logger, nextConnectionId++, protocol === 'yjs' ? '/yjs' : '/ws', sessionId);
     trackLiveness(ws);
     meterSocket(ws, metrics.meter(protocol));
     ws.on('error', (error) => log.warn({ err: error }, 'websocket error'));
