@@ -39,17 +39,26 @@ export class Metrics {
         for (const protocol of ['yjs', 'json'] as const) this.set({ protocol }, sources.connections(protocol));
       },
     });
+    // Frames and bytes are counted in plain fields on the hot path (ProtocolMeter) and handed to
+    // prom-client at scrape time: a labelled inc() hashes its labels on every call.
+    const meters = this.meters;
     this.messages = new client.Counter({
       name: 'interview_messages_total',
       help: 'WebSocket messages by protocol and direction (in = from clients).',
       labelNames: ['protocol', 'direction'],
       registers,
+      collect() {
+        for (const meter of meters.values()) meter.report(this, 'messages');
+      },
     });
     this.bytes = new client.Counter({
       name: 'interview_message_bytes_total',
       help: 'WebSocket payload bytes by protocol and direction.',
       labelNames: ['protocol', 'direction'],
       registers,
+      collect() {
+        for (const meter of meters.values()) meter.report(this, 'bytes');
+      },
     });
     this.fanout = new client.Histogram({
       name: 'interview_update_fanout_seconds',
@@ -108,34 +117,40 @@ export class Metrics {
 
 /**
  * What every connection of one protocol updates: frames and bytes in and out, and fan-out time.
- * Bound once per protocol: a labelled `inc()` hashes its labels on every call, and binding the
- * children per connection would cost each socket four objects with bound functions.
+ * One per protocol, shared by all its connections. The counts are plain numbers reported to the
+ * Prometheus counters when they are scraped; only the fan-out histogram is observed directly.
  */
 export class ProtocolMeter {
-  private readonly messagesIn: client.Counter.Internal;
-  private readonly bytesIn: client.Counter.Internal;
-  private readonly messagesOut: client.Counter.Internal;
-  private readonly bytesOut: client.Counter.Internal;
+  private readonly counted = { messages: { in: 0, out: 0 }, bytes: { in: 0, out: 0 } };
+  private readonly reported = { messages: { in: 0, out: 0 }, bytes: { in: 0, out: 0 } };
   /** From an edit arriving to its delivery being queued for the other participants. */
   readonly fanout: client.Histogram.Internal<'protocol'>;
 
-  constructor(metrics: Metrics, protocol: Protocol) {
-    this.messagesIn = metrics.messages.labels({ protocol, direction: 'in' });
-    this.bytesIn = metrics.bytes.labels({ protocol, direction: 'in' });
-    this.messagesOut = metrics.messages.labels({ protocol, direction: 'out' });
-    this.bytesOut = metrics.bytes.labels({ protocol, direction: 'out' });
+  constructor(
+    metrics: Metrics,
+    private readonly protocol: Protocol,
+  ) {
     this.fanout = metrics.fanout.labels({ protocol });
   }
 
   /** Counts a frame received from a client. */
   received(bytes: number): void {
-    this.messagesIn.inc();
-    this.bytesIn.inc(bytes);
+    this.counted.messages.in++;
+    this.counted.bytes.in += bytes;
   }
 
   /** Counts a frame sent to a client. */
   sent(bytes: number): void {
-    this.messagesOut.inc();
-    this.bytesOut.inc(bytes);
+    this.counted.messages.out++;
+    this.counted.bytes.out += bytes;
+  }
+
+  /** Adds what was counted since the last scrape to `counter` (messages or bytes). */
+  report(counter: client.Counter<'protocol' | 'direction'>, what: 'messages' | 'bytes'): void {
+    for (const direction of ['in', 'out'] as const) {
+      const delta = this.counted[what][direction] - this.reported[what][direction];
+      if (delta > 0) counter.inc({ protocol: this.protocol, direction }, delta);
+      this.reported[what][direction] = this.counted[what][direction];
+    }
   }
 }

@@ -1,6 +1,22 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
+import { equalityDeep } from 'lib0/function';
+import type { Awareness } from 'y-protocols/awareness';
 import type { Role } from '../access/tokens.js';
+
+/** One entry of an awareness update, its state already parsed (null: the client left). */
+export interface AwarenessEntry {
+  clientId: number;
+  clock: number;
+  state: unknown;
+}
+
+/** What may be applied of a client's awareness update. */
+export interface GuardedAwareness {
+  /** The update to relay: the very bytes received when nothing had to change. */
+  update: Uint8Array;
+  entries: AwarenessEntry[];
+}
 
 /**
  * Rewrites an awareness update from one connection so that it only touches that connection's
@@ -10,35 +26,85 @@ import type { Role } from '../access/tokens.js';
  * Wire format (y-protocols/awareness): varuint count, then per entry varuint clientID, varuint
  * clock, varstring JSON state (`null` when the client left).
  */
-export function guardAwareness(update: Uint8Array, owns: (clientId: number) => boolean, role: Role): Uint8Array | null {
+export function guardAwareness(update: Uint8Array, owns: (clientId: number) => boolean, role: Role): GuardedAwareness | null {
   const decoder = decoding.createDecoder(update);
   const count = decoding.readVarUint(decoder);
-  const kept: Array<{ clientId: number; clock: number; state: string }> = [];
+  const entries: AwarenessEntry[] = [];
+  const json: string[] = [];
+  let rewritten = false;
   for (let i = 0; i < count; i++) {
     const clientId = decoding.readVarUint(decoder);
     const clock = decoding.readVarUint(decoder);
-    const json = decoding.readVarString(decoder);
-    if (!owns(clientId)) continue;
-    kept.push({ clientId, clock, state: stamp(json, role) });
+    const text = decoding.readVarString(decoder);
+    if (!owns(clientId)) {
+      rewritten = true;
+      continue;
+    }
+    const state: unknown = JSON.parse(text);
+    const stamped = stamp(state, role);
+    entries.push({ clientId, clock, state: stamped });
+    json.push(stamped === state ? text : JSON.stringify(stamped));
+    if (stamped !== state) rewritten = true;
   }
-  if (kept.length === 0) return null;
+  if (entries.length === 0) return null;
+  if (!rewritten) return { update, entries };
   const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, kept.length);
-  for (const entry of kept) {
+  encoding.writeVarUint(encoder, entries.length);
+  entries.forEach((entry, i) => {
     encoding.writeVarUint(encoder, entry.clientId);
     encoding.writeVarUint(encoder, entry.clock);
-    encoding.writeVarString(encoder, entry.state);
-  }
-  return encoding.toUint8Array(encoder);
+    encoding.writeVarString(encoder, json[i]!);
+  });
+  return { update: encoding.toUint8Array(encoder), entries };
 }
 
-/** Sets `user.role` in a JSON awareness state; `null` (leaving) and non-objects pass unchanged. */
-function stamp(json: string, role: Role): string {
-  const state: unknown = JSON.parse(json);
-  if (state === null || typeof state !== 'object' || Array.isArray(state)) return json;
+/** The state with `user.role` set; `null` (leaving), non-objects and already stamped states pass as they are. */
+function stamp(state: unknown, role: Role): unknown {
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) return state;
   const record = state as Record<string, unknown>;
   const user = record.user !== null && typeof record.user === 'object' && !Array.isArray(record.user) ? record.user : {};
   // Our element already publishes its role: then the state passes as it came, without re-encoding.
-  if ((user as { role?: unknown }).role === role) return json;
-  return JSON.stringify({ ...record, user: { ...(user as object), role } });
+  if ((user as { role?: unknown }).role === role) return state;
+  return { ...record, user: { ...(user as object), role } };
+}
+
+/**
+ * Applies guarded entries to the server's awareness exactly as y-protocols' `applyAwarenessUpdate`
+ * applies an encoded update (same clock rules, same `change` and `update` events), without parsing
+ * every state a second time: cursors arrive more often than keystrokes.
+ */
+export function applyAwarenessEntries(awareness: Awareness, entries: AwarenessEntry[], origin: unknown): void {
+  const timestamp = Date.now();
+  const added: number[] = [];
+  const updated: number[] = [];
+  const filteredUpdated: number[] = [];
+  const removed: number[] = [];
+  for (const { clientId, state, clock: received } of entries) {
+    let clock = received;
+    const clientMeta = awareness.meta.get(clientId);
+    const prevState: unknown = awareness.states.get(clientId);
+    const currClock = clientMeta === undefined ? 0 : clientMeta.clock;
+    if (currClock < clock || (currClock === clock && state === null && awareness.states.has(clientId))) {
+      if (state === null) {
+        // Never let a remote client remove the local state (the server has none, but stay exact).
+        if (clientId === awareness.clientID && awareness.getLocalState() != null) clock++;
+        else awareness.states.delete(clientId);
+      } else {
+        awareness.states.set(clientId, state as Record<string, unknown>);
+      }
+      awareness.meta.set(clientId, { clock, lastUpdated: timestamp });
+      if (clientMeta === undefined && state !== null) added.push(clientId);
+      else if (clientMeta !== undefined && state === null) removed.push(clientId);
+      else if (state !== null) {
+        if (!equalityDeep(state, prevState)) filteredUpdated.push(clientId);
+        updated.push(clientId);
+      }
+    }
+  }
+  if (added.length > 0 || filteredUpdated.length > 0 || removed.length > 0) {
+    awareness.emit('change', [{ added, updated: filteredUpdated, removed }, origin]);
+  }
+  if (added.length > 0 || updated.length > 0 || removed.length > 0) {
+    awareness.emit('update', [{ added, updated, removed }, origin]);
+  }
 }

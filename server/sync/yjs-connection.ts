@@ -16,8 +16,8 @@ import type { Metrics, ProtocolMeter } from '../observability/metrics.js';
 import type { LiveSession, Participant } from '../sessions/live-session.js';
 import type { SessionHub } from '../sessions/session-hub.js';
 import { closeWith, safeSend, toBytes } from '../ws/safe-send.js';
-import { guardAwareness } from './awareness-guard.js';
-import { YjsRoom, type YjsPeer } from './yjs-room.js';
+import { applyAwarenessEntries, guardAwareness } from './awareness-guard.js';
+import { awarenessFrame, YjsRoom, type YjsPeer } from './yjs-room.js';
 
 /** Frames a client may send before its session has loaded; more is abuse. */
 const MAX_EARLY_MESSAGES = 128;
@@ -36,6 +36,7 @@ class ProtocolError extends Error {}
 class YjsConnection implements Participant, YjsPeer {
   readonly kind = 'yjs' as const;
   holdsAwareness = false;
+  awarenessFrame: Uint8Array | null = null;
   readonly role: Role;
   readonly epoch: number;
   private readonly room: YjsRoom;
@@ -101,8 +102,16 @@ class YjsConnection implements Participant, YjsPeer {
       case YjsMessageType.Sync:
         return this.handleSync(decoder);
       case YjsMessageType.Awareness: {
-        const update = guardAwareness(decoding.readVarUint8Array(decoder), (id) => this.owns(id), this.role);
-        if (update) awarenessProtocol.applyAwarenessUpdate(this.live.awareness, update, this);
+        const received = decoding.readVarUint8Array(decoder);
+        const guarded = guardAwareness(received, (id) => this.owns(id), this.role);
+        if (!guarded) return;
+        // The room relays this frame as it is (or as rewritten) instead of encoding the states again.
+        this.awarenessFrame = guarded.update === received ? message : awarenessFrame(guarded.update);
+        try {
+          applyAwarenessEntries(this.live.awareness, guarded.entries, this);
+        } finally {
+          this.awarenessFrame = null;
+        }
         return;
       }
       case YjsMessageType.QueryAwareness:
@@ -164,10 +173,7 @@ class YjsConnection implements Participant, YjsPeer {
   }
 
   private awarenessMessage(clients: number[]): Uint8Array {
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, YjsMessageType.Awareness);
-    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.live.awareness, clients));
-    return encoding.toUint8Array(encoder);
+    return awarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.live.awareness, clients));
   }
 }
 

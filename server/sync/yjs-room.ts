@@ -10,7 +10,17 @@ export interface YjsPeer {
   readonly awarenessId: number | null;
   /** Whether the awareness holds a state this peer set; withdrawn when it leaves. */
   holdsAwareness: boolean;
+  /** While this peer's awareness update is applied: the frame to relay for it, as received. */
+  readonly awarenessFrame: Uint8Array | null;
   send(message: Uint8Array): void;
+}
+
+/** A y-websocket awareness message carrying `update`. */
+export function awarenessFrame(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, YjsMessageType.Awareness);
+  encoding.writeVarUint8Array(encoder, update);
+  return encoding.toUint8Array(encoder);
 }
 
 /**
@@ -48,17 +58,16 @@ export class YjsRoom implements Attachment {
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
   ): void => {
-    const changed = added.concat(updated, removed);
-    if (this.peers.has(origin as YjsPeer)) {
-      const peer = origin as YjsPeer;
+    const peer = this.peers.has(origin as YjsPeer) ? (origin as YjsPeer) : null;
+    if (peer) {
       if (added.length > 0) peer.holdsAwareness = true;
       if (removed.length > 0) peer.holdsAwareness = false;
     }
+    if (this.peers.size <= 1 && peer) return;
+    if (peer?.awarenessFrame) return this.broadcast(peer.awarenessFrame, origin);
+    const changed = added.concat(updated, removed);
     if (this.peers.size === 0 || changed.length === 0) return;
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, YjsMessageType.Awareness);
-    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.live.awareness, changed));
-    this.broadcast(encoding.toUint8Array(encoder), origin);
+    this.broadcast(awarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.live.awareness, changed)), origin);
   };
 
   private broadcast(message: Uint8Array, except: unknown): void {
