@@ -39,27 +39,27 @@ describe('awareness guard', () => {
     const theirs = serverAwareness();
     const ours = serverAwareness();
     try {
-    const clocks = new Map<number, number>();
-    for (let step = 0; step < 1000; step++) {
-      const entries = Array.from({ length: 1 + Math.floor(random() * 3) }, () => {
-        const clientId = 1 + Math.floor(random() * 5);
-        const current = clocks.get(clientId) ?? 0;
-        // Mostly newer clocks; sometimes the same or an older one, which must be ignored alike.
-        const clock = Math.max(0, current + Math.floor(random() * 4) - 1);
-        clocks.set(clientId, Math.max(current, clock));
-        const state = random() < 0.2 ? null : { user: { name: `u${clientId}`, role: 'candidate' }, cursor: Math.floor(random() * 3) };
-        return { clientId, clock, state };
-      });
-      const update = encode(entries);
-      applyAwarenessUpdate(theirs.awareness, update, 'client');
-      const guarded = guardAwareness(update, () => true, 'candidate');
-      assert.ok(guarded, 'owned entries are kept');
-      assert.equal(guarded.update, update, 'nothing to rewrite: the received bytes are relayed');
-      applyAwarenessEntries(ours.awareness, guarded.entries, 'client');
-      assert.deepEqual([...ours.awareness.getStates()], [...theirs.awareness.getStates()], `states after step ${step}`);
-      assert.deepEqual(remoteClocks(ours.awareness), remoteClocks(theirs.awareness), `clocks after step ${step}`);
-      assert.deepEqual(ours.events, theirs.events, `events after step ${step}`);
-    }
+      const clocks = new Map<number, number>();
+      for (let step = 0; step < 1000; step++) {
+        const entries = Array.from({ length: 1 + Math.floor(random() * 3) }, () => {
+          const clientId = 1 + Math.floor(random() * 5);
+          const current = clocks.get(clientId) ?? 0;
+          // Mostly newer clocks; sometimes the same or an older one, which must be ignored alike.
+          const clock = Math.max(0, current + Math.floor(random() * 4) - 1);
+          clocks.set(clientId, Math.max(current, clock));
+          const state = random() < 0.2 ? null : { user: { name: `u${clientId}`, role: 'candidate' }, cursor: Math.floor(random() * 3) };
+          return { clientId, clock, state };
+        });
+        const update = encode(entries);
+        applyAwarenessUpdate(theirs.awareness, update, 'client');
+        const guarded = guardAwareness(update, () => true, 'candidate');
+        assert.ok(guarded, 'owned entries are kept');
+        assert.equal(guarded.update, update, 'nothing to rewrite: the received bytes are relayed');
+        applyAwarenessEntries(ours.awareness, guarded.entries, 'client');
+        assert.deepEqual([...ours.awareness.getStates()], [...theirs.awareness.getStates()], `states after step ${step}`);
+        assert.deepEqual(remoteClocks(ours.awareness), remoteClocks(theirs.awareness), `clocks after step ${step}`);
+        assert.deepEqual(ours.events, theirs.events, `events after step ${step}`);
+      }
     } finally {
       // Each awareness runs a timer that would keep the test process alive.
       ours.awareness.destroy();
