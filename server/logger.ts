@@ -38,7 +38,10 @@ export class LazyChildLogger implements ConnectionLogger {
   }
 
   private logger(): Logger {
-    const bindings = this.sessionId ? { conn: this.conn, path: this.path, sessionId: this.sessionId } : { conn: this.conn, path: this.path };
-    return (this.child ??= this.parent.child(bindings));
+    if (!this.child) {
+      const bindings = { conn: this.conn, path: this.path };
+      this.child = this.parent.child(this.sessionId ? { ...bindings, sessionId: this.sessionId } : bindings);
+    }
+    return this.child;
   }
 }

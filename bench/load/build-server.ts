@@ -10,9 +10,9 @@ import { ROOT } from './target-server.js';
  * into bench/load/.build/, so the load run measures the production form of the server, not tsx's
  * on-the-fly compiler, and leaves dist/ alone. `rev` undefined bundles the working tree; a git
  * revision (e.g. `HEAD`) bundles that commit's server/ and shared/, unaffected by edits in progress.
- * `entry` bundles another module of server/ the same way. Returns the bundle's path.
+ * Returns the bundle's path.
  */
-export async function buildServer(rev: string | undefined, entry = 'server/main.ts'): Promise<string> {
+export async function buildServer(rev: string | undefined): Promise<string> {
   const build_ = path.join(ROOT, 'bench', 'load', '.build');
   let sources = ROOT;
   if (rev !== undefined) {
@@ -22,7 +22,7 @@ export async function buildServer(rev: string | undefined, entry = 'server/main.
     const archive = execFileSync('git', ['archive', '--format=tar', rev, 'server', 'shared'], { cwd: ROOT, maxBuffer: 256 * 2 ** 20 });
     execFileSync('tar', ['-x', '-C', sources], { input: archive });
   }
-  const outfile = path.join(build_, 'server', `${path.basename(entry, '.ts')}.js`);
-  await build({ entryPoints: [path.join(sources, entry)], outfile, ...serverBundleOptions });
+  const outfile = path.join(build_, 'server', 'main.js');
+  await build({ entryPoints: [path.join(sources, 'server', 'main.ts')], outfile, ...serverBundleOptions });
   return outfile;
 }

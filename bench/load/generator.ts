@@ -8,13 +8,14 @@ import { connectAll, openIdle } from './connect.js';
 import { retainedHeapBytes } from './inspector.js';
 import { LatencyRecorder } from './latency-recorder.js';
 import { emptyCounts, LoadClient, type ReceivedCounts } from './load-client.js';
-import type { TargetKind } from './options.js';
+import type { LoadOptions, TargetKind } from './options.js';
 import { cpuSeconds, machineCpuSeconds, memoryBytes } from './proc-stats.js';
 import { createRooms } from './room-urls.js';
 import { TypingSchedule } from './typing-schedule.js';
 
-/** What the parent tells a generator to do. */
-export interface GeneratorConfig {
+/** What the parent tells a generator to do: the workload's settings, and where the server is. */
+export interface GeneratorConfig
+  extends Pick<LoadOptions, 'sessions' | 'participants' | 'durationSec' | 'seed' | 'awarenessMs' | 'idleSessions' | 'connectConcurrency'> {
   target: TargetKind;
   /** `load`: the typing workload; `idle`: only the idle sessions, on a server that has served nothing else. */
   mode: 'load' | 'idle';
@@ -23,13 +24,6 @@ export interface GeneratorConfig {
   serverPid: number;
   /** The server's V8 inspector, for the idle phase's heap readings. */
   inspectUrl: string | undefined;
-  sessions: number;
-  participants: number;
-  durationSec: number;
-  seed: number;
-  awarenessMs: number;
-  idleSessions: number;
-  connectConcurrency: number;
 }
 
 /** The figures a generator reports for one target. */

@@ -63,11 +63,10 @@ export class YjsRoom implements Attachment {
       if (added.length > 0) peer.holdsAwareness = true;
       if (removed.length > 0) peer.holdsAwareness = false;
     }
-    if (this.peers.size <= 1 && peer) return;
-    if (peer?.awarenessFrame) return this.broadcast(peer.awarenessFrame, origin);
-    const changed = added.concat(updated, removed);
-    if (this.peers.size === 0 || changed.length === 0) return;
-    this.broadcast(awarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.live.awareness, changed)), origin);
+    // Nobody else to tell: skip the encoding.
+    if (this.peers.size === (peer ? 1 : 0)) return;
+    const frame = peer?.awarenessFrame ?? awarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.live.awareness, added.concat(updated, removed)));
+    this.broadcast(frame, origin);
   };
 
   private broadcast(message: Uint8Array, except: unknown): void {
