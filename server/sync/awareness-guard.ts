@@ -42,9 +42,9 @@ export function guardAwareness(update: Uint8Array, owns: (clientId: number) => b
     }
     const state: unknown = JSON.parse(text);
     const stamped = stamp(state, role);
-    entries.push({ clientId, clock, state: stamped });
-    json.push(stamped === state ? text : JSON.stringify(stamped));
-    if (stamped !== state) rewritten = true;
+    entries.push({ clientId, clock, state });
+    json.push(stamped ? JSON.stringify(state) : text);
+    if (stamped) rewritten = true;
   }
   if (entries.length === 0) return null;
   if (!rewritten) return { update, entries };
@@ -58,14 +58,27 @@ export function guardAwareness(update: Uint8Array, owns: (clientId: number) => b
   return { update: encoding.toUint8Array(encoder), entries };
 }
 
-/** The state with `user.role` set; `null` (leaving), non-objects and already stamped states pass as they are. */
-function stamp(state: unknown, role: Role): unknown {
-  if (state === null || typeof state !== 'object' || Array.isArray(state)) return state;
-  const record = state as Record<string, unknown>;
-  const user = record.user !== null && typeof record.user === 'object' && !Array.isArray(record.user) ? record.user : {};
+/**
+ * Sets `user.role` on a freshly parsed state, in place; returns whether it changed anything.
+ * `null` (leaving), non-objects and states already carrying the role pass untouched. In place, not
+ * by spreading into new objects: spread copies get a hidden class of their own per state, which a
+ * server holding thousands of cursors pays for in memory.
+ */
+function stamp(state: unknown, role: Role): boolean {
+  if (!isRecord(state)) return false;
+  const user = state.user;
+  if (!isRecord(user)) {
+    state.user = { role };
+    return true;
+  }
   // Our element already publishes its role: then the state passes as it came, without re-encoding.
-  if ((user as { role?: unknown }).role === role) return state;
-  return { ...record, user: { ...(user as object), role } };
+  if (user.role === role) return false;
+  user.role = role;
+  return true;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**
