@@ -14,6 +14,7 @@ export const LANGUAGE_KEY = 'language';
 
 /**
  * Key of the read-only lock (boolean) in the meta map: true while the interviewer has locked the
- * editor for candidates. Written by the server only; the server enforces it, editors show it.
+ * editor for candidates; absent or false otherwise (it is only written once a session is first
+ * locked). Written by the server only; the server enforces it, editors show it.
  */
 export const READ_ONLY_KEY = 'readOnly';

@@ -13,8 +13,11 @@ const MIB = 2 ** 20;
 export type TargetResult = GeneratorResult & Omit<IdleResult, 'target' | 'connectErrors'>;
 
 /** Runs the generator against one server in its own process and returns its figures. */
-async function runGenerator<T>(config: GeneratorConfig): Promise<T> {
-  const child = spawnNode(['--import', 'tsx', path.join(ROOT, 'bench', 'load', 'generator.ts'), JSON.stringify(config)], {}, ['ignore', 'pipe', 'inherit']);
+async function runGenerator<T>(config: GeneratorConfig, cpuProfDir: string | undefined): Promise<T> {
+  // The generator shares the cores with the server: its own profile shows how much it takes of them.
+  // A folder of its own, as tsx's loader thread writes a profile too.
+  const profile = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(cpuProfDir, `generator-${config.target}-${config.mode}`)] : [];
+  const child = spawnNode([...profile, '--import', 'tsx', path.join(ROOT, 'bench', 'load', 'generator.ts'), JSON.stringify(config)], {}, ['ignore', 'pipe', 'inherit']);
   let result: T | undefined;
   readline.createInterface({ input: child.stdout! }).on('line', (line) => {
     if (line.startsWith('RESULT ')) result = JSON.parse(line.slice('RESULT '.length)) as T;
@@ -54,7 +57,7 @@ async function onFreshServer<T>(kind: TargetKind, mode: GeneratorConfig['mode'],
       awarenessMs: options.awarenessMs,
       idleSessions: options.idleSessions,
       connectConcurrency: options.connectConcurrency,
-    });
+    }, options.cpuProfDir);
   } finally {
     await server.stop();
   }

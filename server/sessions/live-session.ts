@@ -80,11 +80,13 @@ export class LiveSession {
 
   /**
    * Puts the document's lock flag (`meta.readOnly`) in line with the record, which is
-   * authoritative: only the server writes the flag, clients only read it.
+   * authoritative: only the server writes the flag, clients only read it. Only `true` locks;
+   * a session never locked has no flag at all.
    */
   mirrorReadOnly(): void {
     const readOnly = this.record.access.readOnly;
-    if (this.meta.get(READ_ONLY_KEY) !== readOnly) this.doc.transact(() => this.meta.set(READ_ONLY_KEY, readOnly), SERVER_ORIGIN);
+    const flag = this.meta.get(READ_ONLY_KEY);
+    if (readOnly ? flag !== true : flag !== undefined && flag !== false) this.doc.transact(() => this.meta.set(READ_ONLY_KEY, readOnly), SERVER_ORIGIN);
   }
 
   /** Subscribes to participant-count changes; returns the unsubscribe function. */

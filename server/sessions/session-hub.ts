@@ -74,7 +74,8 @@ export class SessionHub {
     const doc = new Y.Doc();
     doc.transact(() => {
       doc.getMap(META_MAP).set(LANGUAGE_KEY, language);
-      doc.getMap(META_MAP).set(READ_ONLY_KEY, access.readOnly);
+      // Absent means unlocked: most sessions are never locked, and every map entry costs memory.
+      if (access.readOnly) doc.getMap(META_MAP).set(READ_ONLY_KEY, true);
       if (code) doc.getText(CODE_TEXT).insert(0, code);
     }, SERVER_ORIGIN);
     const initial = Y.encodeStateAsUpdate(doc);

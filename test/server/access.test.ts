@@ -92,6 +92,21 @@ describe('roles and tokens', () => {
     await waitFor(() => watcher.text.toString() === '// reviewed\nbase!', 'candidates edit again after unlock');
   });
 
+  it('keeps the lock flag out of a never-locked document, and puts back a client that sets it', async () => {
+    const session = await create(server.url, { code: 'open' });
+    const watcher = await connectYjs(server.url, session.id);
+    cleanup.push(() => watcher.destroy());
+    await waitFor(() => watcher.text.toString() === 'open', 'watcher synced');
+    assert.equal(watcher.doc.getMap('meta').has('readOnly'), false, 'absent means unlocked');
+    const candidate = await rawPeer(server.url, session.id);
+    cleanup.push(() => candidate.ws.close());
+    await waitFor(() => candidate.text.toString() === 'open', 'candidate synced');
+    candidate.doc.getMap('meta').set('readOnly', true);
+    await waitFor(() => watcher.doc.getMap('meta').get('readOnly') === false, 'the flag put back to unlocked');
+    candidate.text.insert(4, '!');
+    await waitFor(() => watcher.text.toString() === 'open!', 'the candidate still edits');
+  });
+
   it('refuses a token for another session and a token past its expiry', async () => {
     const short = await startTestServer({ TOKEN_TTL: '300ms' });
     try {
