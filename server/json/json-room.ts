@@ -2,6 +2,7 @@ import type * as Y from 'yjs';
 import { LANGUAGE_KEY, READ_ONLY_KEY } from '../../shared/schema.js';
 import type { JsonServerMessage } from '../../shared/protocol/json-messages.js';
 import type { Attachment, LiveSession } from '../sessions/live-session.js';
+import { SmallSet } from '../util/small-set.js';
 
 /** A `/ws` client as the room sees it. */
 export interface JsonPeer {
@@ -28,7 +29,7 @@ let nextVersion = Date.now() * 1000;
  * language and participant changes.
  */
 export class JsonRoom implements Attachment {
-  readonly peers = new Set<JsonPeer>();
+  readonly peers = new SmallSet<JsonPeer>();
   private readonly texts = new Map<number, string>();
   private chars = 0;
   private current: number;

@@ -5,6 +5,7 @@ import { CODE_TEXT, LANGUAGE_KEY, META_MAP, READ_ONLY_KEY } from '../../shared/s
 import type { Role } from '../access/tokens.js';
 import type { SessionRecord } from '../storage/storage.js';
 import { SERVER_ORIGIN } from './origins.js';
+import { SmallSet } from '../util/small-set.js';
 
 /** Anyone connected to a session, over either protocol. */
 export interface Participant {
@@ -36,7 +37,7 @@ export class LiveSession {
   readonly awareness: Awareness;
   readonly text: Y.Text;
   readonly meta: Y.Map<unknown>;
-  readonly participants = new Set<Participant>();
+  readonly participants = new SmallSet<Participant>();
   /** Sequence number of the last update of this session known to be in storage. */
   lastSeq = 0;
   /** Encoded size of the document, estimated from above: the stored bytes at load plus each update since. */

@@ -8,8 +8,9 @@ import * as syncProtocol from 'y-protocols/sync';
 import { CloseCode } from '../../shared/protocol/close-codes.js';
 import { YjsMessageType } from '../../shared/protocol/yjs-messages.js';
 import type { AccessService } from '../access/access-service.js';
-import type { Grant, Presented } from '../access/authorize.js';
+import type { Presented } from '../access/authorize.js';
 import type { Role } from '../access/tokens.js';
+import type { ConnectionCounter } from '../limits/connection-counter.js';
 import { TokenBucket } from '../limits/token-bucket.js';
 import type { ConnectionLogger } from '../logger.js';
 import type { Metrics, ProtocolMeter } from '../observability/metrics.js';
@@ -27,50 +28,109 @@ class ProtocolError extends Error {}
 
 /**
  * One y-websocket client of a live session. Speaks exactly what the stock `WebsocketProvider`
- * expects: sync step 1/2 and updates (y-protocols/sync), awareness, and query-awareness.
+ * expects: sync step 1/2 and updates (y-protocols/sync), awareness, and query-awareness. One
+ * object per socket holds all of its state, and the socket's listeners are functions shared by
+ * every socket: per-socket closures, their contexts and listener arrays are most of what an idle
+ * participant costs the server.
  *
- *   open ──► loading ──(session loaded)──► syncing ──► closed
- *              │ frames are queued             │ frames are handled in order
- *              └──(unknown/expired/failed)──► closed with 4404 / 4410 / 1013
+ *   loading ──(session loaded)──► open ──► closed
+ *      │ frames are queued          │ frames are handled in order
+ *      └──(unknown/expired/failed)──► closed with 4404 / 4410 / 1013
  */
 class YjsConnection implements Participant, YjsPeer {
   readonly kind = 'yjs' as const;
   holdsAwareness = false;
   awarenessFrame: Uint8Array | null = null;
-  readonly role: Role;
-  readonly epoch: number;
-  private readonly room: YjsRoom;
   /** The awareness client id this connection speaks for: the first one it sets. */
   awarenessId: number | null = null;
+  /** Granted once the session is loaded; nothing reads them before. */
+  role: Role = 'candidate';
+  epoch = 0;
+  private live: LiveSession | null = null;
+  private room: YjsRoom | null = null;
+  /** Frames that arrived while the session loaded; null once it has (or while none came). */
+  private early: Uint8Array[] | null = null;
+  private closed = false;
+  private readonly rate: TokenBucket;
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly live: LiveSession,
-    grant: Grant,
     private readonly context: YjsContext,
-    private readonly log: ConnectionLogger,
+    readonly log: ConnectionLogger,
+    private readonly address: string,
   ) {
-    this.role = grant.role;
-    this.epoch = grant.epoch;
-    this.room = YjsRoom.of(live);
+    this.rate = new TokenBucket(context.messagesPerSecond, context.messageBurst);
+    connections.set(ws, this);
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    ws.on('error', onError);
+  }
+
+  /** Admits the client to `sessionId` and, once its session is loaded, joins it. */
+  admit(sessionId: string, presented: Presented): void {
+    this.context.access.admit(sessionId, presented).then(
+      ({ live, grant }) => {
+        if (this.closed) return;
+        this.live = live;
+        this.room = YjsRoom.of(live);
+        this.role = grant.role;
+        this.epoch = grant.epoch;
+        this.context.hub.join(live, this);
+        this.start(live, this.room);
+        const early = this.early;
+        this.early = null;
+        if (early) for (const message of early) this.handle(message);
+      },
+      (error: { closeCode?: number; message?: string }) => {
+        closeWith(this.ws, error.closeCode ?? CloseCode.TryAgainLater, error.message ?? 'session unavailable');
+      },
+    );
+  }
+
+  /** A frame from the socket: metered, rate-limited, then handled or queued until the session has loaded. */
+  receive(data: WebSocket.RawData): void {
+    const bytes = toBytes(data);
+    this.context.meter?.received(bytes.length);
+    // A Yjs update cannot be dropped without the peers diverging, so a flood closes the
+    // connection instead: the client reconnects and resynchronizes, losing nothing.
+    if (!this.rate.take()) {
+      this.context.metrics?.errors.inc({ kind: 'too_many_messages' });
+      return closeWith(this.ws, CloseCode.TooMany, 'too many messages; slow down');
+    }
+    if (this.live) return this.handle(bytes);
+    const early = (this.early ??= []);
+    if (early.length >= MAX_EARLY_MESSAGES) return closeWith(this.ws, CloseCode.BadRequest, 'too many messages before sync');
+    early.push(bytes);
+  }
+
+  /** The socket closed: frees its address slot and leaves the session. */
+  onClosed(): void {
+    this.closed = true;
+    connections.delete(this.ws);
+    this.context.perAddress.release(this.address);
+    if (this.live) {
+      this.dispose(this.live);
+      this.context.hub.leave(this.live, this);
+    }
   }
 
   /** Registers with the room and sends sync step 1 and the current awareness states. */
-  start(): void {
-    this.room.peers.add(this);
+  private start(live: LiveSession, room: YjsRoom): void {
+    room.peers.add(this);
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, YjsMessageType.Sync);
-    syncProtocol.writeSyncStep1(encoder, this.live.doc);
+    syncProtocol.writeSyncStep1(encoder, live.doc);
     this.send(encoding.toUint8Array(encoder));
-    const states = this.live.awareness.getStates();
-    if (states.size > 0) this.send(this.awarenessMessage([...states.keys()]));
+    const states = live.awareness.getStates();
+    if (states.size > 0) this.send(awarenessMessage(live, [...states.keys()]));
   }
 
   /** Handles one frame; a malformed frame closes this connection only, changing nothing. */
-  handle(message: Uint8Array): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
+  private handle(message: Uint8Array): void {
+    const live = this.live;
+    if (!live || this.ws.readyState !== WebSocket.OPEN) return;
     try {
-      this.dispatch(message);
+      this.dispatch(live, message);
     } catch (error) {
       const reason = error instanceof ProtocolError ? error.message : 'malformed y-websocket message';
       this.log.warn({ err: error, bytes: message.length }, 'closing yjs connection after a bad frame');
@@ -80,7 +140,7 @@ class YjsConnection implements Participant, YjsPeer {
   }
 
   send(message: Uint8Array): void {
-    safeSend(this.ws, message);
+    if (safeSend(this.ws, message)) this.context.meter?.sent(message.length);
   }
 
   close(code: number, reason: string): void {
@@ -88,47 +148,47 @@ class YjsConnection implements Participant, YjsPeer {
   }
 
   /** Leaves the room and withdraws the awareness states this client set. */
-  dispose(): void {
-    this.room.peers.delete(this);
+  private dispose(live: LiveSession): void {
+    this.room?.peers.delete(this);
     if (this.holdsAwareness && this.awarenessId !== null) {
-      awarenessProtocol.removeAwarenessStates(this.live.awareness, [this.awarenessId], null);
+      awarenessProtocol.removeAwarenessStates(live.awareness, [this.awarenessId], null);
     }
   }
 
-  private dispatch(message: Uint8Array): void {
+  private dispatch(live: LiveSession, message: Uint8Array): void {
     const decoder = decoding.createDecoder(message);
     const type = decoding.readVarUint(decoder);
     switch (type) {
       case YjsMessageType.Sync:
-        return this.handleSync(decoder);
+        return this.handleSync(live, decoder);
       case YjsMessageType.Awareness: {
         const received = decoding.readVarUint8Array(decoder);
-        const guarded = guardAwareness(received, (id) => this.owns(id), this.role);
+        const guarded = guardAwareness(received, (id) => this.owns(live, id), this.role);
         if (!guarded) return;
         // The room relays this frame as it is (or as rewritten) instead of encoding the states again.
         this.awarenessFrame = guarded.update === received ? message : awarenessFrame(guarded.update);
         try {
-          applyAwarenessEntries(this.live.awareness, guarded.entries, this);
+          applyAwarenessEntries(live.awareness, guarded.entries, this);
         } finally {
           this.awarenessFrame = null;
         }
         return;
       }
       case YjsMessageType.QueryAwareness:
-        this.send(this.awarenessMessage([...this.live.awareness.getStates().keys()]));
+        this.send(awarenessMessage(live, [...live.awareness.getStates().keys()]));
         return;
       default:
         throw new ProtocolError(`unknown message type ${type}`);
     }
   }
 
-  private handleSync(decoder: decoding.Decoder): void {
+  private handleSync(live: LiveSession, decoder: decoding.Decoder): void {
     const syncType = decoding.readVarUint(decoder);
     switch (syncType) {
       case syncProtocol.messageYjsSyncStep1: {
         const encoder = encoding.createEncoder();
         encoding.writeVarUint(encoder, YjsMessageType.Sync);
-        syncProtocol.readSyncStep1(decoder, encoder, this.live.doc);
+        syncProtocol.readSyncStep1(decoder, encoder, live.doc);
         this.send(encoding.toUint8Array(encoder));
         return;
       }
@@ -139,13 +199,13 @@ class YjsConnection implements Participant, YjsPeer {
         // set, so a frame corrupt at its end would otherwise be half applied.
         const decoded = Y.decodeUpdate(update);
         if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return;
-        if (this.role === 'candidate' && this.live.record.access.readOnly) return this.deny('read-only: the interviewer has locked the editor');
-        if (!this.context.hub.fits(this.live, update.length)) {
+        if (this.role === 'candidate' && live.record.access.readOnly) return this.deny('read-only: the interviewer has locked the editor');
+        if (!this.context.hub.fits(live, update.length)) {
           this.context.metrics?.errors.inc({ kind: 'document_too_large' });
           return this.deny(`document size limit reached (${this.context.hub.maxDocumentBytes} bytes); the change was not applied`);
         }
         const started = performance.now();
-        Y.applyUpdate(this.live.doc, update, this);
+        Y.applyUpdate(live.doc, update, this);
         this.context.meter?.fanout.observe((performance.now() - started) / 1000);
         return;
       }
@@ -163,24 +223,42 @@ class YjsConnection implements Participant, YjsPeer {
   }
 
   /** Whether this connection may set the awareness state of `clientId`: only its own one. */
-  private owns(clientId: number): boolean {
+  private owns(live: LiveSession, clientId: number): boolean {
     if (this.awarenessId === null) {
       // Claiming an id someone else already holds is refused: nobody may pose as another.
-      if (this.live.awareness.getStates().has(clientId)) return false;
+      if (live.awareness.getStates().has(clientId)) return false;
       this.awarenessId = clientId;
     }
     return clientId === this.awarenessId;
   }
+}
 
-  private awarenessMessage(clients: number[]): Uint8Array {
-    return awarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.live.awareness, clients));
-  }
+/** An awareness message with the current states of `clients`. */
+function awarenessMessage(live: LiveSession, clients: number[]): Uint8Array {
+  return awarenessFrame(awarenessProtocol.encodeAwarenessUpdate(live.awareness, clients));
+}
+
+/** Each `/yjs` socket's connection, for the listeners below, which every socket shares. */
+const connections = new WeakMap<WebSocket, YjsConnection>();
+
+function onMessage(this: WebSocket, data: WebSocket.RawData): void {
+  connections.get(this)?.receive(data);
+}
+
+function onClose(this: WebSocket): void {
+  connections.get(this)?.onClosed();
+}
+
+function onError(this: WebSocket, error: Error): void {
+  connections.get(this)?.log.warn({ err: error }, 'websocket error');
 }
 
 /** What `/yjs` connections need from the server; one object shared by all of them. */
 export interface YjsContext {
   hub: SessionHub;
   access: AccessService;
+  /** Connections per client address; a connection frees its slot when its socket closes. */
+  perAddress: ConnectionCounter;
   metrics?: Metrics;
   meter?: ProtocolMeter;
   messagesPerSecond: number;
@@ -188,48 +266,11 @@ export interface YjsContext {
 }
 
 /**
- * Serves one WebSocket on `/yjs/<sessionId>`: checks the client's credentials (a `token` query
- * parameter) and the limits, then queues frames that arrive while the document loads and handles
- * them only once it is fully loaded, so no sync answer is ever computed from a partial document.
+ * Serves one WebSocket on `/yjs/<sessionId>` whose `address` already holds a connection slot:
+ * checks the client's credentials (a `token` query parameter) and the limits, then queues frames
+ * that arrive while the document loads and handles them only once it is fully loaded, so no sync
+ * answer is ever computed from a partial document.
  */
-export function acceptYjsConnection(ws: WebSocket, sessionId: string, presented: Presented, context: YjsContext, log: ConnectionLogger): void {
-  const early: Uint8Array[] = [];
-  const rate = new TokenBucket(context.messagesPerSecond, context.messageBurst);
-  let connection: YjsConnection | null = null;
-  let live: LiveSession | null = null;
-  let closed = false;
-
-  ws.on('message', (data) => {
-    // A Yjs update cannot be dropped without the peers diverging, so a flood closes the
-    // connection instead: the client reconnects and resynchronizes, losing nothing.
-    if (!rate.take()) {
-      context.metrics?.errors.inc({ kind: 'too_many_messages' });
-      return closeWith(ws, CloseCode.TooMany, 'too many messages; slow down');
-    }
-    const bytes = toBytes(data);
-    if (connection) return connection.handle(bytes);
-    if (early.length >= MAX_EARLY_MESSAGES) return closeWith(ws, CloseCode.BadRequest, 'too many messages before sync');
-    early.push(bytes);
-  });
-  ws.on('close', () => {
-    closed = true;
-    if (connection && live) {
-      connection.dispose();
-      context.hub.leave(live, connection);
-    }
-  });
-
-  context.access.admit(sessionId, presented).then(
-    ({ live: opened, grant }) => {
-      if (closed) return;
-      live = opened;
-      connection = new YjsConnection(ws, opened, grant, context, log);
-      context.hub.join(opened, connection);
-      connection.start();
-      for (const message of early.splice(0)) connection.handle(message);
-    },
-    (error: { closeCode?: number; message?: string }) => {
-      closeWith(ws, error.closeCode ?? CloseCode.TryAgainLater, error.message ?? 'session unavailable');
-    },
-  );
+export function acceptYjsConnection(ws: WebSocket, sessionId: string, presented: Presented, address: string, context: YjsContext, log: ConnectionLogger): void {
+  new YjsConnection(ws, context, log, address).admit(sessionId, presented);
 }

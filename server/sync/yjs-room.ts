@@ -3,6 +3,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import { YjsMessageType } from '../../shared/protocol/yjs-messages.js';
 import type { Attachment, LiveSession } from '../sessions/live-session.js';
+import { SmallSet } from '../util/small-set.js';
 
 /** A y-websocket peer of a room: what the room needs to fan messages out to it. */
 export interface YjsPeer {
@@ -28,7 +29,7 @@ export function awarenessFrame(update: Uint8Array): Uint8Array {
  * to every Yjs peer except the one it came from, encoding each message once for all receivers.
  */
 export class YjsRoom implements Attachment {
-  readonly peers = new Set<YjsPeer>();
+  readonly peers = new SmallSet<YjsPeer>();
 
   constructor(private readonly live: LiveSession) {
     live.doc.on('update', this.onUpdate);

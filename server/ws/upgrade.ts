@@ -52,6 +52,7 @@ export function attachWebSockets(
   const yjsContext: YjsContext = {
     hub,
     access,
+    perAddress,
     metrics,
     meter: metrics.meter('yjs'),
     messagesPerSecond: config.messagesPerSecond,
@@ -82,31 +83,32 @@ export function attachWebSockets(
   const onSocket = (ws: WebSocket, { protocol, address, sessionId, token }: Accepted): void => {
     const log = new LazyChildLogger(logger, nextConnectionId++, protocol === 'yjs' ? '/yjs' : '/ws', sessionId);
     trackLiveness(ws);
-    meterSocket(ws, metrics.meter(protocol));
-    ws.on('error', (error) => log.warn({ err: error }, 'websocket error'));
     // Accept, then close with a code: a browser cannot see the status of a refused upgrade.
-    if (!perAddress.acquire(address)) {
+    const refusal = protocol === 'yjs' && !isSessionId(sessionId) ? 'malformed' : !perAddress.acquire(address) ? 'busy' : null;
+    if (refusal) {
+      ws.on('error', (error) => log.warn({ err: error }, 'websocket error'));
+      if (refusal === 'malformed') return closeWith(ws, CloseCode.SessionNotFound, 'malformed session id');
       metrics.errors.inc({ kind: 'too_many_connections' });
       return closeWith(ws, CloseCode.TooMany, 'too many connections from your address');
     }
-    ws.on('close', () => perAddress.release(address));
-    if (protocol === 'json') {
-      new JsonConnection(ws, {
-        hub,
-        access,
-        logger: log,
-        metrics,
-        maxCodeChars: config.maxCodeChars,
-        coalesceMs: config.jsonCoalesceMs,
-        messagesPerSecond: config.messagesPerSecond,
-        messageBurst: config.messageBurst,
-        joinTimeoutMs: config.joinTimeoutMs,
-      });
-      return;
+    if (protocol === 'yjs') {
+      // y-websocket puts the room after the server URL: /yjs/<sessionId>?token=… (its `params`).
+      return acceptYjsConnection(ws, sessionId, { token }, address, yjsContext, log);
     }
-    // y-websocket puts the room after the server URL: /yjs/<sessionId>?token=… (its `params`).
-    if (!isSessionId(sessionId)) return closeWith(ws, CloseCode.SessionNotFound, 'malformed session id');
-    acceptYjsConnection(ws, sessionId, { token }, yjsContext, log);
+    meterSocket(ws, metrics.meter(protocol));
+    ws.on('error', (error) => log.warn({ err: error }, 'websocket error'));
+    ws.on('close', () => perAddress.release(address));
+    new JsonConnection(ws, {
+      hub,
+      access,
+      logger: log,
+      metrics,
+      maxCodeChars: config.maxCodeChars,
+      coalesceMs: config.jsonCoalesceMs,
+      messagesPerSecond: config.messagesPerSecond,
+      messageBurst: config.messageBurst,
+      joinTimeoutMs: config.joinTimeoutMs,
+    });
   };
 
   return {
