@@ -4,6 +4,7 @@ import { isLanguage, type Language } from '../../shared/languages.js';
 import { CODE_TEXT, LANGUAGE_KEY, META_MAP, READ_ONLY_KEY } from '../../shared/schema.js';
 import type { Role } from '../access/tokens.js';
 import type { SessionRecord } from '../storage/storage.js';
+import { sweepShared, unsweep } from './awareness-sweep.js';
 import { SERVER_ORIGIN } from './origins.js';
 import { SmallSet } from '../util/small-set.js';
 
@@ -22,6 +23,9 @@ export interface Participant {
 export function isParticipant(origin: unknown): origin is Participant {
   return typeof origin === 'object' && origin !== null && 'kind' in origin && 'role' in origin;
 }
+
+/** Every deleted item may be garbage-collected (Yjs's default filter, as one shared function). */
+const collectEverything = (): boolean => true;
 
 /** Something attached to a live session that must be released with it. */
 export interface Attachment {
@@ -55,9 +59,11 @@ export class LiveSession {
   private listeners: Set<(count: number) => void> | null = null;
 
   constructor(readonly record: SessionRecord) {
-    // The session id as guid: Yjs would otherwise generate a random one for every load.
-    this.doc = new Y.Doc({ gc: true, guid: record.id });
+    // The session id as guid: Yjs would otherwise generate a random one for every load; and one
+    // shared filter instead of the closure Yjs makes per document.
+    this.doc = new Y.Doc({ gc: true, guid: record.id, gcFilter: collectEverything });
     this.awareness = new Awareness(this.doc);
+    sweepShared(this.awareness);
     this.text = this.doc.getText(CODE_TEXT);
     this.meta = this.doc.getMap(META_MAP);
     // The server is not a participant: its own awareness entry would show up as a ghost user.
@@ -109,6 +115,7 @@ export class LiveSession {
     for (const attachment of Object.values(this.attachments)) attachment.destroy();
     this.attachments = {};
     this.listeners = null;
+    unsweep(this.awareness);
     this.awareness.destroy();
     this.doc.destroy();
   }
