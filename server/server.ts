@@ -56,7 +56,7 @@ export async function startServer(
   const storage = deps.storage ?? (await createStorage(config, logger));
   let bus: RedisBus | undefined;
   if (config.redisUrl) {
-    bus = new RedisBus({ url: config.redisUrl, logger, ...(deps.redisPrefix ? { prefix: deps.redisPrefix } : {}) });
+    bus = await RedisBus.create({ url: config.redisUrl, logger, ...(deps.redisPrefix ? { prefix: deps.redisPrefix } : {}) });
     await bus.connect();
   }
   // Gauges read these lazily, after the servers below exist.

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { isLanguage } from '../../shared/languages.js';
 import { createLogger, type Logger } from '../logger.js';
 import { parseAccess, type SessionAccess, type SessionRecord, type SessionTouch, type Storage, type StoredDocument, type WriteBatch } from './storage.js';
@@ -137,7 +137,9 @@ export class PostgresStorage implements Storage {
       throw new RangeError(`schema ${JSON.stringify(schema)} is not a plain identifier (letters, digits, _)`);
     }
     const logger = options.logger ?? createLogger('warn');
-    const pool = new pg.Pool({
+    // Loaded here, not at startup: only PostgreSQL deployments pay for the driver (~15 MiB of RSS).
+    const { default: driver } = await import('pg');
+    const pool = new driver.Pool({
       connectionString: url,
       max: options.maxConnections ?? 10,
       // Fail a request instead of queueing forever when the database does not answer.
