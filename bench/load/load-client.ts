@@ -151,7 +151,7 @@ export class LoadClient {
   private receive(message: Uint8Array): void {
     const decoder = decoding.createDecoder(message);
     const type = decoding.readVarUint(decoder);
-    if (type === MESSAGE_SYNC && this.synced && this.receiveUpdate(decoder, message)) return;
+    if (type === MESSAGE_SYNC && this.synced && this.receiveUpdate(message)) return;
     if (type === MESSAGE_SYNC) {
       const encoder = encoding.createEncoder();
       encoding.writeVarUint(encoder, MESSAGE_SYNC);
@@ -188,12 +188,10 @@ export class LoadClient {
    * This client's own edits go on from its own items, which the server has. Returns false for
    * anything but an update, which takes the full path.
    */
-  private receiveUpdate(decoder: decoding.Decoder, message: Uint8Array): boolean {
-    const syncType = decoding.readVarUint(decoder);
-    if (syncType !== syncProtocol.messageYjsUpdate) {
-      decoder.pos = 1;
-      return false;
-    }
+  private receiveUpdate(message: Uint8Array): boolean {
+    const decoder = decoding.createDecoder(message);
+    decoding.readVarUint(decoder);
+    if (decoding.readVarUint(decoder) !== syncProtocol.messageYjsUpdate) return false;
     const { from, to } = Y.parseUpdateMeta(decoding.readVarUint8Array(decoder));
     const now = performance.now();
     let brought = false;

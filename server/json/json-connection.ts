@@ -51,7 +51,7 @@ export class JsonConnection implements Participant, JsonPeer {
   role: Role = 'candidate';
   epoch = 0;
   private readonly rate: RateGuard;
-  private readonly fanout: ProtocolMeter['fanout'] | undefined;
+  private readonly meter: ProtocolMeter | undefined;
   private joinTimer: NodeJS.Timeout | null;
   private state: 'idle' | 'joining' | 'joined' = 'idle';
   private live: LiveSession | null = null;
@@ -70,9 +70,10 @@ export class JsonConnection implements Participant, JsonPeer {
     // Refused JSON messages only drop that message (the next codeChange carries the whole code);
     // a flood that goes on for 100 refusals in a row is closed.
     this.rate = new RateGuard(options.messagesPerSecond, options.messageBurst, 100);
-    this.fanout = options.metrics?.meter('json').fanout;
+    this.meter = options.metrics?.meter('json');
     this.joinTimer = setTimeout(() => closeWith(ws, CloseCode.Unresponsive, 'no join received'), options.joinTimeoutMs);
     ws.on('message', (data, isBinary) => {
+      this.meter?.received(Array.isArray(data) ? data.reduce((n, part) => n + part.length, 0) : data.byteLength);
       const verdict = this.rate.check();
       if (verdict === 'close') return closeWith(ws, CloseCode.TooMany, 'too many messages; slow down');
       if (verdict === 'refuse') return this.error(ErrorCode.RateLimited, 'too many messages; this one was dropped');
@@ -89,7 +90,8 @@ export class JsonConnection implements Participant, JsonPeer {
   }
 
   send(message: JsonServerMessage): void {
-    safeSend(this.ws, JSON.stringify(message));
+    const text = JSON.stringify(message);
+    if (safeSend(this.ws, text)) this.meter?.sent(Buffer.byteLength(text));
   }
 
   close(code: number, reason: string): void {
@@ -221,7 +223,7 @@ export class JsonConnection implements Participant, JsonPeer {
           if (edit.insert) live.text.insert(edit.index, edit.insert);
         }
       }, this);
-      this.fanout?.observe((performance.now() - started) / 1000);
+      this.meter?.fanout.observe((performance.now() - started) / 1000);
     }
     const merged = live.text.toString();
     const produced = merged === code ? room.version : room.remember(code);

@@ -7,26 +7,7 @@ import { CloseCode } from '../../shared/protocol/close-codes.js';
  */
 export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
-/** What counts a socket's frames (metrics). */
-export interface SocketMeter {
-  received(bytes: number): void;
-  sent(bytes: number): void;
-}
-
-const meters = new WeakMap<WebSocket, SocketMeter>();
-
-/** One listener shared by every metered socket (`this` is the socket): no closure per connection. */
-function countReceived(this: WebSocket, data: WebSocket.RawData): void {
-  meters.get(this)?.received(Array.isArray(data) ? data.reduce((n, part) => n + part.length, 0) : data.byteLength);
-}
-
-/** Counts every frame received on `ws` and every frame `safeSend` sends on it. */
-export function meterSocket(ws: WebSocket, meter: SocketMeter): void {
-  meters.set(ws, meter);
-  ws.on('message', countReceived);
-}
-
-/** Sends a frame if the socket is open; drops a client whose send queue exceeds the bound. */
+/** Sends a frame if the socket is open; drops a client whose send queue exceeds the bound. Returns whether it sent. */
 export function safeSend(ws: WebSocket, data: Uint8Array | string): boolean {
   if (ws.readyState !== WebSocket.OPEN) return false;
   if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
@@ -35,7 +16,6 @@ export function safeSend(ws: WebSocket, data: Uint8Array | string): boolean {
     return false;
   }
   ws.send(data);
-  meters.get(ws)?.sent(typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
   return true;
 }
 

@@ -8,13 +8,13 @@ import type { Config } from '../config.js';
 import { isOriginAllowed } from '../http/cors.js';
 import { JsonConnection } from '../json/json-connection.js';
 import { ConnectionCounter } from '../limits/connection-counter.js';
-import { LazyChildLogger, type Logger } from '../logger.js';
+import { LazyChildLogger, type ConnectionLogger, type Logger } from '../logger.js';
 import type { Metrics, Protocol } from '../observability/metrics.js';
 import type { SessionHub } from '../sessions/session-hub.js';
 import { acceptYjsConnection, type YjsContext } from '../sync/yjs-connection.js';
 import { clientAddress } from './client-address.js';
 import { startHeartbeat, trackLiveness } from './heartbeat.js';
-import { closeWith, meterSocket } from './safe-send.js';
+import { closeWith } from './safe-send.js';
 
 /** What an accepted socket needs from its upgrade request. */
 interface Accepted {
@@ -32,10 +32,21 @@ export interface WebSockets {
   close(): Promise<void>;
 }
 
+/** Logs a socket's errors (ws emits them for protocol violations; unheard, they would throw). */
+function logErrors(ws: WebSocket, log: ConnectionLogger): void {
+  ws.on('error', (error) => log.warn({ err: error }, 'websocket error'));
+}
+
+/** Closes an accepted socket that may not stay, with a code its client can read. */
+function refuseSocket(ws: WebSocket, log: ConnectionLogger, code: number, reason: string): void {
+  logErrors(ws, log);
+  closeWith(ws, code, reason);
+}
+
 /**
  * Routes HTTP upgrades: `/yjs/<sessionId>` to the y-websocket protocol, `/ws` to the JSON
  * protocol, anything else 404. Checks `Origin` (ALLOWED_ORIGINS) and connections per address
- * before a socket is accepted, and meters every frame.
+ * before a socket is accepted.
  */
 export function attachWebSockets(
   server: Server,
@@ -84,19 +95,16 @@ export function attachWebSockets(
     const log = new LazyChildLogger(logger, nextConnectionId++, protocol === 'yjs' ? '/yjs' : '/ws', sessionId);
     trackLiveness(ws);
     // Accept, then close with a code: a browser cannot see the status of a refused upgrade.
-    const refusal = protocol === 'yjs' && !isSessionId(sessionId) ? 'malformed' : !perAddress.acquire(address) ? 'busy' : null;
-    if (refusal) {
-      ws.on('error', (error) => log.warn({ err: error }, 'websocket error'));
-      if (refusal === 'malformed') return closeWith(ws, CloseCode.SessionNotFound, 'malformed session id');
+    if (protocol === 'yjs' && !isSessionId(sessionId)) return refuseSocket(ws, log, CloseCode.SessionNotFound, 'malformed session id');
+    if (!perAddress.acquire(address)) {
       metrics.errors.inc({ kind: 'too_many_connections' });
-      return closeWith(ws, CloseCode.TooMany, 'too many connections from your address');
+      return refuseSocket(ws, log, CloseCode.TooMany, 'too many connections from your address');
     }
     if (protocol === 'yjs') {
       // y-websocket puts the room after the server URL: /yjs/<sessionId>?token=… (its `params`).
       return acceptYjsConnection(ws, sessionId, { token }, address, yjsContext, log);
     }
-    meterSocket(ws, metrics.meter(protocol));
-    ws.on('error', (error) => log.warn({ err: error }, 'websocket error'));
+    logErrors(ws, log);
     ws.on('close', () => perAddress.release(address));
     new JsonConnection(ws, {
       hub,

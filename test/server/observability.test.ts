@@ -67,6 +67,7 @@ describe('health and metrics', () => {
       assert.equal(sample(text, 'interview_connections', 'protocol="json"'), 1);
       assert.ok(sample(text, 'interview_messages_total', 'protocol="yjs",direction="in"') >= 4, 'sync step + 3 updates in');
       assert.ok(sample(text, 'interview_messages_total', 'protocol="json",direction="out"') >= 3, 'init, participants, error out');
+      assert.equal(sample(text, 'interview_messages_total', 'protocol="json",direction="in"'), 2, 'join and the broken frame in');
       assert.ok(sample(text, 'interview_message_bytes_total', 'protocol="yjs",direction="in"') > 0);
       assert.ok(sample(text, 'interview_update_fanout_seconds_count', 'protocol="yjs"') >= 3);
       assert.ok(sample(text, 'interview_storage_write_seconds_count', 'outcome="ok"') >= 1);
