@@ -46,6 +46,9 @@ export interface GeneratorResult {
   received: ReceivedCounts;
   serverCpuSec: number;
   typingSec: number;
+  /** Wall-clock bounds of the typing phase (epoch ms), to pick the server's GC pauses that fell in it. */
+  typingStartedAt: number;
+  typingEndedAt: number;
   serverRssBeforeLoad: number;
   serverRssAfterLoad: number;
   serverPeakRss: number;
@@ -201,6 +204,8 @@ async function run(config: GeneratorConfig): Promise<GeneratorResult> {
     connectErrors: errors.slice(0, 5).concat(errors.length > 5 ? [`… and ${errors.length - 5} more`] : []),
     serverCpuSec,
     typingSec,
+    typingStartedAt: performance.timeOrigin + started,
+    typingEndedAt: performance.timeOrigin + started + typingSec * 1000,
     serverRssBeforeLoad: rssBeforeLoad,
     serverRssAfterLoad: afterLoad.rss,
     serverPeakRss: afterLoad.peak,

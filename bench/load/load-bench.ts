@@ -5,12 +5,29 @@ import { exitOf, spawnNode, stopChild } from './child-processes.js';
 import type { GeneratorConfig, GeneratorResult, IdleResult } from './generator.js';
 import type { LoadOptions, TargetKind } from './options.js';
 import { buildServer } from './build-server.js';
-import { ROOT, startTarget } from './target-server.js';
+import { ROOT, startTarget, type GcPause } from './target-server.js';
 
 const MIB = 2 ** 20;
 
-/** Everything measured against one target: the load run and the idle sessions on a fresh server. */
-export type TargetResult = GeneratorResult & Omit<IdleResult, 'target' | 'connectErrors'>;
+/** The server's garbage-collection pauses during the typing phase. */
+export interface GcFigures {
+  gcPauseMs: number;
+  gcPausesOver5Ms: number;
+  gcLongestPauseMs: number;
+}
+
+/** Everything measured against one target: the load run, its GC pauses, and the idle sessions on a fresh server. */
+export type TargetResult = GeneratorResult & GcFigures & Omit<IdleResult, 'target' | 'connectErrors'>;
+
+/** The pauses of `pauses` that began within the typing phase of `load`. */
+function gcFigures(pauses: GcPause[], load: GeneratorResult): GcFigures {
+  const during = pauses.filter(([at]) => at >= load.typingStartedAt && at < load.typingEndedAt).map(([, ms]) => ms);
+  return {
+    gcPauseMs: during.reduce((sum, ms) => sum + ms, 0),
+    gcPausesOver5Ms: during.filter((ms) => ms > 5).length,
+    gcLongestPauseMs: Math.max(0, ...during),
+  };
+}
 
 /** Runs the generator against one server in its own process and returns its figures. */
 async function runGenerator<T>(config: GeneratorConfig, cpuProfDir: string | undefined): Promise<T> {
@@ -35,16 +52,17 @@ async function runGenerator<T>(config: GeneratorConfig, cpuProfDir: string | und
   }
 }
 
-/** Starts a fresh server of `kind`, runs the generator in `mode` against it, and always stops it again. */
-async function onFreshServer<T>(kind: TargetKind, mode: GeneratorConfig['mode'], options: LoadOptions, ourBundle: string): Promise<T> {
+/** Starts a fresh server of `kind`, runs the generator in `mode` against it, and always stops it again; also returns the server's GC pauses. */
+async function onFreshServer<T>(kind: TargetKind, mode: GeneratorConfig['mode'], options: LoadOptions, ourBundle: string): Promise<{ result: T; pauses: GcPause[] }> {
   const server = await startTarget(kind, {
     storage: options.storage,
     ourBundle,
     cpuProfDir: kind === 'ours' && mode === 'load' ? options.cpuProfDir : undefined,
     inspect: mode === 'idle',
   });
+  let result: T;
   try {
-    return await runGenerator<T>({
+    result = await runGenerator<T>({
       target: kind,
       mode,
       baseUrl: server.baseUrl,
@@ -58,19 +76,22 @@ async function onFreshServer<T>(kind: TargetKind, mode: GeneratorConfig['mode'],
       idleSessions: options.idleSessions,
       connectConcurrency: options.connectConcurrency,
     }, options.cpuProfDir);
-  } finally {
+  } catch (error) {
     await server.stop();
+    throw error;
   }
+  return { result, pauses: await server.stop() };
 }
 
-/** The typing workload against one target, then its idle sessions on a second, fresh server. */
-async function measure(kind: TargetKind, options: LoadOptions, ourBundle: string): Promise<TargetResult> {
-  process.stderr.write(`\n== ${kind}: ${options.sessions} sessions × ${options.participants} participants, ${options.durationSec} s ==\n`);
-  const load = await onFreshServer<GeneratorResult>(kind, 'load', options, ourBundle);
-  if (options.idleSessions === 0) return { ...load, idleSessionsOpened: 0, idleRssDelta: 0, idleHeapDelta: 0 };
-  const idle = await onFreshServer<IdleResult>(kind, 'idle', options, ourBundle);
+/** The typing workload against one target; in the first round also its idle sessions on a second, fresh server. */
+async function measure(kind: TargetKind, options: LoadOptions, ourBundle: string, round: number): Promise<TargetResult> {
+  process.stderr.write(`\n== ${kind}${options.rounds > 1 ? ` (round ${round + 1} of ${options.rounds})` : ''}: ${options.sessions} sessions × ${options.participants} participants, ${options.durationSec} s ==\n`);
+  const { result: load, pauses } = await onFreshServer<GeneratorResult>(kind, 'load', options, ourBundle);
+  const measured = { ...load, ...gcFigures(pauses, load) };
+  if (options.idleSessions === 0 || round > 0) return { ...measured, idleSessionsOpened: 0, idleRssDelta: 0, idleHeapDelta: 0 };
+  const { result: idle } = await onFreshServer<IdleResult>(kind, 'idle', options, ourBundle);
   return {
-    ...load,
+    ...measured,
     idleSessionsOpened: idle.idleSessionsOpened,
     idleRssDelta: idle.idleRssDelta,
     idleHeapDelta: idle.idleHeapDelta,
@@ -78,8 +99,8 @@ async function measure(kind: TargetKind, options: LoadOptions, ourBundle: string
   };
 }
 
-/** One row per figure: its label and how to read it off a result. */
-const FIGURES: Array<[string, (r: TargetResult) => number]> = [
+/** One row per figure: its label, how to read it off a result, and whether only the first round measures it. */
+const FIGURES: Array<[string, (r: TargetResult) => number, 'first round'?]> = [
   ['connections attempted', (r) => r.connectionsAttempted],
   ['connections synced after ramp-up', (r) => r.connectionsSynced],
   ['connections held to the end', (r) => r.connectionsHeld],
@@ -98,12 +119,15 @@ const FIGURES: Array<[string, (r: TargetResult) => number]> = [
   ['server CPU (% of one core, typing phase)', (r) => (100 * r.serverCpuSec) / r.typingSec],
   // Per keystroke, so it compares across runs whose generator kept different rates.
   ['server CPU per keystroke (µs, its awareness included)', (r) => (1e6 * r.serverCpuSec) / Math.max(1, r.keystrokes)],
+  ['server GC pauses (ms per s of typing)', (r) => r.gcPauseMs / r.typingSec],
+  ['server GC pauses over 5 ms (count)', (r) => r.gcPausesOver5Ms],
+  ['server longest GC pause (ms)', (r) => r.gcLongestPauseMs],
   ['server RSS before load (MiB)', (r) => r.serverRssBeforeLoad / MIB],
   ['server RSS after load (MiB)', (r) => r.serverRssAfterLoad / MIB],
   ['server peak RSS, VmHWM (MiB)', (r) => r.serverPeakRss / MIB],
-  ['idle sessions opened (1 client each, fresh server)', (r) => r.idleSessionsOpened],
-  ['retained heap per idle session (KiB, after full GC)', (r) => r.idleHeapDelta / Math.max(1, r.idleSessionsOpened) / 1024],
-  ['RSS growth per idle session (KiB; moved by GC timing)', (r) => r.idleRssDelta / Math.max(1, r.idleSessionsOpened) / 1024],
+  ['idle sessions opened (1 client each, fresh server)', (r) => r.idleSessionsOpened, 'first round'],
+  ['retained heap per idle session (KiB, after full GC)', (r) => r.idleHeapDelta / Math.max(1, r.idleSessionsOpened) / 1024, 'first round'],
+  ['RSS growth per idle session (KiB; moved by GC timing)', (r) => r.idleRssDelta / Math.max(1, r.idleSessionsOpened) / 1024, 'first round'],
   ['generator CPU (% of one core)', (r) => (100 * r.generatorCpuSec) / r.typingSec],
   ['machine CPU busy, all processes (% of all cores)', (r) => r.machineBusyPercent],
   // What neither the server nor the generator used: other work on the machine, i.e. noise.
@@ -116,31 +140,63 @@ function round(value: number): number {
   return Math.abs(value) >= 100 ? Math.round(value) : +value.toFixed(2);
 }
 
-/** The figures of each target side by side, with ours/reference where both ran. */
-export function loadTable(results: TargetResult[]): Array<Record<string, string | number>> {
-  const ours = results.find((r) => r.target === 'ours');
-  const reference = results.find((r) => r.target === 'reference');
-  return FIGURES.map(([label, figure]) => {
+/** The middle value of `values` (the mean of the middle two for an even count). */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Each target's results, one per round. */
+export type RoundResults = Map<TargetKind, TargetResult[]>;
+
+/** The figures of each target side by side (the median over rounds), with ours/reference where both ran. */
+export function loadTable(results: RoundResults): Array<Record<string, string | number>> {
+  return FIGURES.map(([label, figure, once]) => {
     const row: Record<string, string | number> = { figure: label };
-    for (const result of results) row[result.target] = round(figure(result));
-    if (ours && reference) {
-      const ratio = figure(ours) / figure(reference);
+    const values = new Map<TargetKind, number>();
+    for (const [target, rounds] of results) {
+      values.set(target, once ? figure(rounds[0]!) : median(rounds.map(figure)));
+      row[target] = round(values.get(target)!);
+    }
+    const ours = values.get('ours');
+    const reference = values.get('reference');
+    if (ours !== undefined && reference !== undefined) {
+      const ratio = ours / reference;
       row['ours/reference'] = Number.isFinite(ratio) ? +ratio.toFixed(2) : '–';
     }
     return row;
   });
 }
 
-/** Runs the load workload against each target in turn and prints the table; returns the raw figures. */
-export async function loadBench(options: LoadOptions): Promise<TargetResult[]> {
-  const results: TargetResult[] = [];
+/**
+ * Runs the load workload against each target and prints the table; returns the raw figures. With
+ * several rounds the order alternates (ours first, then the reference first, …), so neither target
+ * always runs on a machine warmed or disturbed by the other, and the table shows medians.
+ */
+export async function loadBench(options: LoadOptions): Promise<RoundResults> {
+  const results: RoundResults = new Map(options.targets.map((kind) => [kind, []]));
   const ourBundle = await buildServer(options.serverRev);
-  for (const kind of options.targets) results.push(await measure(kind, options, ourBundle));
+  for (let r = 0; r < options.rounds; r++) {
+    const order = r % 2 === 0 ? options.targets : [...options.targets].reverse();
+    for (const kind of order) results.get(kind)!.push(await measure(kind, options, ourBundle, r));
+  }
   const connections = options.sessions * options.participants;
-  console.log(`\nLoad (${options.preset}): ${options.sessions} sessions × ${options.participants} participants = ${connections} connections, ${options.durationSec} s of typing, seed ${options.seed}, awareness every ≥${options.awarenessMs} ms, our storage ${options.storage}, our server from ${options.serverRev ?? 'the working tree'}`);
+  const rounds = options.rounds > 1 ? `, median of ${options.rounds} rounds in alternating order` : '';
+  console.log(`\nLoad (${options.preset}): ${options.sessions} sessions × ${options.participants} participants = ${connections} connections, ${options.durationSec} s of typing, seed ${options.seed}, awareness every ≥${options.awarenessMs} ms, our storage ${options.storage}, our server from ${options.serverRev ?? 'the working tree'}${rounds}`);
   console.table(loadTable(results));
-  for (const result of results) {
-    if (result.connectErrors.length > 0) console.log(`${result.target}: connection errors: ${result.connectErrors.join('; ')}`);
+  if (options.rounds > 1) {
+    for (const [target, list] of results) console.log(`${target}: fan-out p99 per round (ms): ${list.map((r) => r.p99Ms.toFixed(1)).join(', ')}`);
+    const ours = results.get('ours');
+    const reference = results.get('reference');
+    if (ours && reference) {
+      const lower = ours.filter((r, i) => r.p99Ms < reference[i]!.p99Ms).length;
+      console.log(`ours had the lower fan-out p99 in ${lower} of ${options.rounds} rounds`);
+    }
+  }
+  for (const [target, list] of results) {
+    const errors = list.flatMap((r) => r.connectErrors);
+    if (errors.length > 0) console.log(`${target}: connection errors: ${errors.slice(0, 10).join('; ')}`);
   }
   return results;
 }

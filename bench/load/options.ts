@@ -26,12 +26,14 @@ export interface LoadOptions {
   cpuProfDir: string | undefined;
   /** Git revision of our server to bundle and measure (e.g. `HEAD`); undefined takes the working tree. */
   serverRev: string | undefined;
+  /** Load runs per target, in alternating order; the table shows each figure's median. */
+  rounds: number;
   /** Also time the load of a session with a 100,000-update history (ours only). */
   historyLoad: boolean;
 }
 
 /** The presets `--quick` and `--full`; flags given after a preset override its values. */
-export const PRESETS: Record<'quick' | 'full', Omit<LoadOptions, 'storage' | 'targets' | 'cpuProfDir' | 'historyLoad' | 'seed' | 'serverRev'>> = {
+export const PRESETS: Record<'quick' | 'full', Omit<LoadOptions, 'storage' | 'targets' | 'cpuProfDir' | 'historyLoad' | 'seed' | 'serverRev' | 'rounds'>> = {
   quick: { preset: 'quick', sessions: 50, participants: 2, durationSec: 20, awarenessMs: 250, idleSessions: 200, connectConcurrency: 50 },
   full: { preset: 'full', sessions: 5000, participants: 2, durationSec: 30, awarenessMs: 250, idleSessions: 2000, connectConcurrency: 200 },
 };
@@ -43,7 +45,7 @@ export function wantsLoadOnly(argv: string[]): boolean {
 
 /** Parses `--quick`, `--full`, `--sessions S`, `--participants k`, `--duration SEC` and the rest; throws on a bad flag. */
 export function parseLoadArgs(argv: string[]): LoadOptions {
-  const options: LoadOptions = { ...PRESETS.quick, seed: 1, storage: 'memory', targets: ['ours', 'reference'], cpuProfDir: undefined, serverRev: undefined, historyLoad: true };
+  const options: LoadOptions = { ...PRESETS.quick, seed: 1, storage: 'memory', targets: ['ours', 'reference'], cpuProfDir: undefined, serverRev: undefined, historyLoad: true, rounds: 1 };
   const number = (flag: string, raw: string | undefined, min: number, max: number): number => {
     const value = Number(raw);
     if (raw === undefined || !Number.isInteger(value) || value < min || value > max) {
@@ -76,6 +78,9 @@ export function parseLoadArgs(argv: string[]): LoadOptions {
         break;
       case '--seed':
         options.seed = number(flag, next(), 0, 2 ** 31);
+        break;
+      case '--rounds':
+        options.rounds = number(flag, next(), 1, 20);
         break;
       case '--awareness-ms':
         options.awarenessMs = number(flag, next(), 0, 60_000);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { exitOf, spawnNode, stopChild } from './child-processes.js';
@@ -18,9 +19,15 @@ export interface TargetServer {
   baseUrl: string;
   /** The server's V8 inspector (http://127.0.0.1:PORT), when it was started with one. */
   inspectUrl: string | undefined;
-  /** Stops the server (SIGTERM, so ours writes its CPU profile) and removes its data directory. */
-  stop(): Promise<void>;
+  /** Stops the server (SIGTERM, so ours writes its CPU profile), removes its data directory, and returns its GC pauses. */
+  stop(): Promise<GcPause[]>;
 }
+
+/** One garbage-collection pause of a server: wall-clock start (epoch ms), duration (ms), kind. */
+export type GcPause = [at: number, ms: number, kind: string];
+
+/** Preloaded into both servers: reports their GC pauses when they stop (see the file). */
+const GC_PROBE = ['--import', path.join(ROOT, 'bench', 'load', 'gc-probe.mjs')];
 
 /** How to start ours or the reference; ours optionally with a CPU profile written to `cpuProfDir`. */
 export interface TargetOptions {
@@ -72,7 +79,7 @@ export async function startTarget(kind: TargetKind, options: TargetOptions): Pro
   if (kind === 'ours') {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'interview-room-load-'));
     const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProfDir)}`] : [];
-    child = spawnNode([...inspect, ...profile, options.ourBundle], {
+    child = spawnNode([...GC_PROBE, ...inspect, ...profile, options.ourBundle], {
       PORT: String(port),
       HOST: '127.0.0.1',
       STORAGE: options.storage,
@@ -86,20 +93,28 @@ export async function startTarget(kind: TargetKind, options: TargetOptions): Pro
       MAX_CONNECTIONS_PER_IP: '1000000',
     }, ['ignore', 'pipe', 'pipe']);
   } else {
-    child = spawnNode([...inspect, path.join(ROOT, 'node_modules', '@y', 'websocket-server', 'src', 'server.js')], { HOST: '127.0.0.1', PORT: String(port) }, ['ignore', 'pipe', 'pipe']);
+    child = spawnNode([...GC_PROBE, ...inspect, path.join(ROOT, 'node_modules', '@y', 'websocket-server', 'src', 'server.js')], { HOST: '127.0.0.1', PORT: String(port) }, ['ignore', 'pipe', 'pipe']);
   }
   // The last lines the server wrote, shown if it fails; the rest is dropped so a chatty server cannot fill memory.
   const output: string[] = [];
-  const keep = (chunk: Buffer): void => {
+  const keep = (chunk: Buffer | string): void => {
     output.push(chunk.toString());
     if (output.length > 40) output.shift();
   };
-  child.stdout?.on('data', keep);
+  let pauses: GcPause[] = [];
+  // 'exit' can come before the last line of stdout; 'close' comes after both.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (line.startsWith('GCPROBE ')) pauses = JSON.parse(line.slice('GCPROBE '.length)) as GcPause[];
+    else keep(`${line}\n`);
+  });
   child.stderr?.on('data', keep);
-  const stop = async (): Promise<void> => {
+  const stop = async (): Promise<GcPause[]> => {
     try {
       const code = await stopChild(child);
       if (code !== 0 && code !== 'SIGTERM') process.stderr.write(`${kind} server exited with ${code}:\n${output.join('')}\n`);
+      await closed;
+      return pauses;
     } finally {
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     }
