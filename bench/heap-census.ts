@@ -14,7 +14,8 @@ import { startTarget } from './load/target-server.js';
  * difference per session by object kind (constructor name for objects and closures).
  *
  *   node --import tsx bench/heap-census.ts [N=300] [rows=40] [ours|reference]
- *   (CENSUS_SAVE=DIR writes the two snapshots there; CENSUS_CODE=1 names compiled-code objects)
+ *   (CENSUS_SAVE=DIR writes the two snapshots there; CENSUS_CODE=1 names compiled-code objects;
+ *   CENSUS_STORAGE=sqlite runs ours on its default storage instead of memory)
  */
 function census(text: string): Map<string, { count: number; bytes: number }> {
   const snapshot = JSON.parse(text) as {
@@ -45,7 +46,8 @@ const sessions = Number(process.argv[2] ?? 300);
 const rows = Number(process.argv[3] ?? 40);
 const kind = (process.argv[4] ?? 'ours') as TargetKind;
 const ourBundle = await buildServer(undefined);
-const server = await startTarget(kind, { storage: 'memory', ourBundle, cpuProfDir: undefined, inspect: true });
+const storage = process.env.CENSUS_STORAGE === 'sqlite' ? 'sqlite' : 'memory';
+const server = await startTarget(kind, { storage, ourBundle, cpuProfDir: undefined, inspect: true });
 const clients: Array<LoadClient | undefined> = [];
 try {
   const errors: string[] = [];

@@ -1,3 +1,5 @@
+import { DEFAULT_LANGUAGE } from '../../shared/languages.js';
+import { LANGUAGE_KEY, META_MAP } from '../../shared/schema.js';
 import { LatencyRecorder } from './latency-recorder.js';
 import { emptyCounts, LoadClient, type ReceivedCounts } from './load-client.js';
 import type { TargetKind } from './options.js';
@@ -27,12 +29,19 @@ export async function connectAll(urls: string[], names: string[], concurrency: n
 const IDLE_CODE = 'function solve(input) {\n  // your code here\n  return input;\n}\n';
 
 /**
- * Connects to sessions that should hold IDLE_CODE: ours has it from creation, the reference's
- * rooms start empty and the client writes it, as a first participant would.
+ * Connects to sessions that should hold the same document in both servers: IDLE_CODE and the
+ * session's language (the schema's meta map). Ours has both from creation; the reference's rooms
+ * start empty and the client writes them, as a first participant would.
  */
 export async function openIdle(target: TargetKind, baseUrl: string, count: number, prefix: string, concurrency: number, errors: string[]): Promise<Array<LoadClient | undefined>> {
   const rooms = await createRooms(target, baseUrl, count, prefix, IDLE_CODE);
   const clients = await connectAll(rooms, rooms.map((_, i) => `${prefix}${i}`), concurrency, new LatencyRecorder(), emptyCounts(), errors);
-  for (const client of clients) if (client && client.text.length === 0) client.text.insert(0, IDLE_CODE);
+  for (const client of clients) {
+    if (!client || client.text.length > 0) continue;
+    client.doc.transact(() => {
+      client.text.insert(0, IDLE_CODE);
+      client.doc.getMap(META_MAP).set(LANGUAGE_KEY, DEFAULT_LANGUAGE);
+    });
+  }
   return clients;
 }

@@ -86,10 +86,11 @@ export interface IdleResult {
 async function runIdle(config: GeneratorConfig): Promise<IdleResult> {
   const log = (message: string): void => void process.stderr.write(`[generator ${config.target}] ${message}\n`);
   const errors: string[] = [];
-  // As many sessions first, held open, so first-use costs stay out of the delta: code compiled,
-  // pools grown, and the young generation grown to the size this allocation rate gives it (V8 grows
-  // it up to 3 × 16 MiB, which an RSS delta would otherwise count as per-session memory).
-  const warm = await openIdle(config.target, config.baseUrl, config.idleSessions, `warm-${config.seed}-`, config.connectConcurrency, errors);
+  // Twice as many sessions first, held open, so first-use costs stay out of the delta: code
+  // compiled (the optimizing compiler still takes up hot functions after one round), pools grown,
+  // and the young generation grown to the size this allocation rate gives it (V8 grows it up to
+  // 3 × 16 MiB, which an RSS delta would otherwise count as per-session memory).
+  const warm = await openIdle(config.target, config.baseUrl, 2 * config.idleSessions, `warm-${config.seed}-`, config.connectConcurrency, errors);
   await sleep(1000);
   if (!config.inspectUrl) throw new Error('the idle phase needs the server started with --inspect');
   // Measured from before the sessions are created: ours keeps a stored record for each.
