@@ -26,6 +26,9 @@ export function sweepOutdated(awareness: Awareness, now = getUnixTime()): void {
  */
 export function sweepShared(awareness: Awareness): void {
   clearInterval(awareness._checkInterval as NodeJS.Timeout);
+  // A cleared timer object stays reachable from the field, with y-protocols' closure: drop it
+  // (Awareness.destroy clears the field again, which for undefined does nothing).
+  awareness._checkInterval = undefined;
   swept.add(awareness);
   if (!timer) {
     timer = setInterval(() => {

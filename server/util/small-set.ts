@@ -18,16 +18,20 @@ export class SmallSet<T> implements Iterable<T> {
     return this.items.includes(item);
   }
 
+  // New arrays come from slice and concat, which allocate exactly the length: a spread or a
+  // filter grows its result like a push does, to room for 17 members, ~120 bytes more per set.
+
   /** Adds `item` unless it is already a member. */
   add(item: T): this {
-    if (!this.items.includes(item)) this.items = [...this.items, item];
+    if (!this.items.includes(item)) this.items = this.items.concat([item]);
     return this;
   }
 
   /** Removes `item`; returns whether it was a member. */
   delete(item: T): boolean {
-    if (!this.items.includes(item)) return false;
-    this.items = this.items.filter((member) => member !== item);
+    const index = this.items.indexOf(item);
+    if (index < 0) return false;
+    this.items = this.items.slice(0, index).concat(this.items.slice(index + 1));
     return true;
   }
 
