@@ -1,29 +1,56 @@
 const monotonicNow = (): number => performance.now();
 
 /**
- * A token bucket: `ratePerSecond` tokens refill continuously up to `burst`. Each message takes
- * one. Bursts (a paste, a reconnect's resync) pass; a sustained flood runs dry.
+ * A token-bucket rate limit shared by many clients, each of whom keeps its bucket as one number
+ * (the generic cell rate algorithm): `burst` tokens, refilled continuously at `ratePerSecond`, one
+ * taken per message. The number is the time at which the client's bucket would be full again;
+ * thousands of idle connections then cost a number each instead of a bucket object each.
  */
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
+export class RatePolicy {
+  /** Milliseconds to refill one token. */
+  private readonly intervalMs: number;
+  /** How far ahead of now a client's full-again time may run: `burst - 1` tokens' worth. */
+  private readonly toleranceMs: number;
 
   constructor(
-    private readonly ratePerSecond: number,
-    private readonly burst: number,
+    ratePerSecond: number,
+    burst: number,
     private readonly now: () => number = monotonicNow,
   ) {
-    this.tokens = burst;
-    this.last = now();
+    if (!(ratePerSecond > 0) || !(burst >= 1)) throw new RangeError('a rate policy needs ratePerSecond > 0 and burst >= 1');
+    this.intervalMs = 1000 / ratePerSecond;
+    this.toleranceMs = (burst - 1) * this.intervalMs;
+  }
+
+  /** A bucket that is full (a client that has sent nothing yet). */
+  static readonly FULL = 0;
+
+  /**
+   * Takes a token from the bucket `state` (FULL at first): the bucket's new state, or -1 when it
+   * is empty and the message should be refused (the state is then unchanged).
+   */
+  take(state: number): number {
+    const now = this.now();
+    const fullAt = Math.max(state, now);
+    if (fullAt - now > this.toleranceMs) return -1;
+    return fullAt + this.intervalMs;
+  }
+}
+
+/** One client's token bucket: a RatePolicy with its own state. */
+export class TokenBucket {
+  private state = RatePolicy.FULL;
+  private readonly policy: RatePolicy;
+
+  constructor(ratePerSecond: number, burst: number, now?: () => number) {
+    this.policy = new RatePolicy(ratePerSecond, burst, now);
   }
 
   /** Takes a token; false when the bucket is empty (the message should be refused). */
   take(): boolean {
-    const now = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    const next = this.policy.take(this.state);
+    if (next < 0) return false;
+    this.state = next;
     return true;
   }
 }

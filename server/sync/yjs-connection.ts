@@ -11,8 +11,8 @@ import type { AccessService } from '../access/access-service.js';
 import type { Presented } from '../access/authorize.js';
 import type { Role } from '../access/tokens.js';
 import type { ConnectionCounter } from '../limits/connection-counter.js';
-import { TokenBucket } from '../limits/token-bucket.js';
-import type { ConnectionLogger } from '../logger.js';
+import { RatePolicy } from '../limits/token-bucket.js';
+import type { ConnectionLogger, Logger } from '../logger.js';
 import type { Metrics, ProtocolMeter } from '../observability/metrics.js';
 import type { LiveSession, Participant } from '../sessions/live-session.js';
 import type { SessionHub } from '../sessions/session-hub.js';
@@ -29,16 +29,16 @@ class ProtocolError extends Error {}
 /**
  * One y-websocket client of a live session. Speaks exactly what the stock `WebsocketProvider`
  * expects: sync step 1/2 and updates (y-protocols/sync), awareness, and query-awareness. One
- * object per socket holds all of its state, and the socket's listeners are functions shared by
- * every socket: per-socket closures, their contexts and listener arrays are most of what an idle
- * participant costs the server.
+ * object per socket holds all of its state (its rate limit is a number, its logger is made on the
+ * first line it logs), and the socket's listeners are functions shared by every socket:
+ * per-socket closures, small objects and listener arrays are most of what an idle participant
+ * costs the server.
  *
  *   loading ──(session loaded)──► open ──► closed
  *      │ frames are queued          │ frames are handled in order
  *      └──(unknown/expired/failed)──► closed with 4404 / 4410 / 1013
  */
-class YjsConnection implements Participant, YjsPeer {
-  readonly kind = 'yjs' as const;
+class YjsConnection implements Participant, YjsPeer, ConnectionLogger {
   holdsAwareness = false;
   awarenessFrame: Uint8Array | null = null;
   /** The awareness client id this connection speaks for: the first one it sets. */
@@ -47,36 +47,46 @@ class YjsConnection implements Participant, YjsPeer {
   role: Role = 'candidate';
   epoch = 0;
   private live: LiveSession | null = null;
-  private room: YjsRoom | null = null;
   /** Frames that arrived while the session loaded; null once it has (or while none came). */
   private early: Uint8Array[] | null = null;
   private closed = false;
-  private readonly rate: TokenBucket;
+  /** This connection's token bucket under `context.rate`. */
+  private rateState = RatePolicy.FULL;
+  /** The pino child this connection logs with, made on its first line. */
+  private child: Logger | undefined;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly context: YjsContext,
-    readonly log: ConnectionLogger,
+    /** Numbers the connection in its log lines. */
+    private readonly connId: number,
+    /** Until the session has loaded, the id from the URL; then the session's own string. */
+    private sessionId: string,
     private readonly address: string,
   ) {
-    this.rate = new TokenBucket(context.messagesPerSecond, context.messageBurst);
     connections.set(ws, this);
     ws.on('message', onMessage);
     ws.on('close', onClose);
     ws.on('error', onError);
   }
 
-  /** Admits the client to `sessionId` and, once its session is loaded, joins it. */
-  admit(sessionId: string, presented: Presented): void {
-    this.context.access.admit(sessionId, presented).then(
+  get kind(): 'yjs' {
+    return 'yjs';
+  }
+
+  /** Admits the client to its session and, once the session is loaded, joins it. */
+  admit(presented: Presented): void {
+    this.context.access.admit(this.sessionId, presented).then(
       ({ live, grant }) => {
         if (this.closed) return;
         this.live = live;
-        this.room = YjsRoom.of(live);
+        this.sessionId = live.id;
+        // Made with the first Yjs participant: it fans the session's changes out to them all.
+        YjsRoom.of(live);
         this.role = grant.role;
         this.epoch = grant.epoch;
         this.context.hub.join(live, this);
-        this.start(live, this.room);
+        this.start(live);
         const early = this.early;
         this.early = null;
         if (early) for (const message of early) this.handle(message);
@@ -93,10 +103,12 @@ class YjsConnection implements Participant, YjsPeer {
     this.context.meter?.received(bytes.length);
     // A Yjs update cannot be dropped without the peers diverging, so a flood closes the
     // connection instead: the client reconnects and resynchronizes, losing nothing.
-    if (!this.rate.take()) {
+    const rateState = this.context.rate.take(this.rateState);
+    if (rateState < 0) {
       this.context.metrics?.errors.inc({ kind: 'too_many_messages' });
       return closeWith(this.ws, CloseCode.TooMany, 'too many messages; slow down');
     }
+    this.rateState = rateState;
     if (this.live) return this.handle(bytes);
     const early = (this.early ??= []);
     if (early.length >= MAX_EARLY_MESSAGES) return closeWith(this.ws, CloseCode.BadRequest, 'too many messages before sync');
@@ -109,14 +121,13 @@ class YjsConnection implements Participant, YjsPeer {
     connections.delete(this.ws);
     this.context.perAddress.release(this.address);
     if (this.live) {
-      this.dispose(this.live);
       this.context.hub.leave(this.live, this);
+      this.withdrawAwareness(this.live);
     }
   }
 
-  /** Registers with the room and sends sync step 1 and the current awareness states. */
-  private start(live: LiveSession, room: YjsRoom): void {
-    room.peers.add(this);
+  /** Sends sync step 1 and the current awareness states (it already hears the room as a participant). */
+  private start(live: LiveSession): void {
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, YjsMessageType.Sync);
     syncProtocol.writeSyncStep1(encoder, live.doc);
@@ -133,7 +144,7 @@ class YjsConnection implements Participant, YjsPeer {
       this.dispatch(live, message);
     } catch (error) {
       const reason = error instanceof ProtocolError ? error.message : 'malformed y-websocket message';
-      this.log.warn({ err: error, bytes: message.length }, 'closing yjs connection after a bad frame');
+      this.warn({ err: error, bytes: message.length }, 'closing yjs connection after a bad frame');
       this.context.metrics?.errors.inc({ kind: 'bad_yjs_frame' });
       closeWith(this.ws, CloseCode.BadRequest, reason);
     }
@@ -147,9 +158,20 @@ class YjsConnection implements Participant, YjsPeer {
     closeWith(this.ws, code, reason);
   }
 
-  /** Leaves the room and withdraws the awareness states this client set. */
-  private dispose(live: LiveSession): void {
-    this.room?.peers.delete(this);
+  warn(fields: object, message: string): void {
+    this.logger().warn(fields, message);
+  }
+
+  error(fields: object, message: string): void {
+    this.logger().error(fields, message);
+  }
+
+  private logger(): Logger {
+    return (this.child ??= this.context.logger.child({ conn: this.connId, path: '/yjs', sessionId: this.sessionId }));
+  }
+
+  /** Withdraws the awareness state this client set, telling the others it left. */
+  private withdrawAwareness(live: LiveSession): void {
     if (this.holdsAwareness && this.awarenessId !== null) {
       awarenessProtocol.removeAwarenessStates(live.awareness, [this.awarenessId], null);
     }
@@ -250,7 +272,7 @@ function onClose(this: WebSocket): void {
 }
 
 function onError(this: WebSocket, error: Error): void {
-  connections.get(this)?.log.warn({ err: error }, 'websocket error');
+  connections.get(this)?.warn({ err: error }, 'websocket error');
 }
 
 /** What `/yjs` connections need from the server; one object shared by all of them. */
@@ -261,8 +283,10 @@ export interface YjsContext {
   perAddress: ConnectionCounter;
   metrics?: Metrics;
   meter?: ProtocolMeter;
-  messagesPerSecond: number;
-  messageBurst: number;
+  /** Messages per second and burst allowed to each connection. */
+  rate: RatePolicy;
+  /** Each connection's log lines go to a child of this logger. */
+  logger: Logger;
 }
 
 /**
@@ -271,6 +295,6 @@ export interface YjsContext {
  * that arrive while the document loads and handles them only once it is fully loaded, so no sync
  * answer is ever computed from a partial document.
  */
-export function acceptYjsConnection(ws: WebSocket, sessionId: string, presented: Presented, address: string, context: YjsContext, log: ConnectionLogger): void {
-  new YjsConnection(ws, context, log, address).admit(sessionId, presented);
+export function acceptYjsConnection(ws: WebSocket, sessionId: string, presented: Presented, address: string, context: YjsContext, connId: number): void {
+  new YjsConnection(ws, context, connId, sessionId, address).admit(presented);
 }

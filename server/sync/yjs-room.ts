@@ -2,11 +2,11 @@ import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import { YjsMessageType } from '../../shared/protocol/yjs-messages.js';
-import type { Attachment, LiveSession } from '../sessions/live-session.js';
-import { SmallSet } from '../util/small-set.js';
+import { isParticipant, type Attachment, type LiveSession, type Participant } from '../sessions/live-session.js';
 
 /** A y-websocket peer of a room: what the room needs to fan messages out to it. */
-export interface YjsPeer {
+export interface YjsPeer extends Participant {
+  readonly kind: 'yjs';
   /** The one awareness client id this peer may set (the first it claimed), if any. */
   readonly awarenessId: number | null;
   /** Whether the awareness holds a state this peer set; withdrawn when it leaves. */
@@ -24,13 +24,17 @@ export function awarenessFrame(update: Uint8Array): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
+/** Whether `value` is a y-websocket participant. */
+function isYjsPeer(value: unknown): value is YjsPeer {
+  return isParticipant(value) && value.kind === 'yjs';
+}
+
 /**
  * The y-websocket side of one live session: fans each document update and awareness change out
- * to every Yjs peer except the one it came from, encoding each message once for all receivers.
+ * to every Yjs participant except the one it came from, encoding each message once for all
+ * receivers. Its peers are the session's participants that speak Yjs, not a set of its own.
  */
 export class YjsRoom implements Attachment {
-  readonly peers = new SmallSet<YjsPeer>();
-
   constructor(private readonly live: LiveSession) {
     live.doc.on('update', this.onUpdate);
     live.awareness.on('update', this.onAwareness);
@@ -44,11 +48,10 @@ export class YjsRoom implements Attachment {
   destroy(): void {
     this.live.doc.off('update', this.onUpdate);
     this.live.awareness.off('update', this.onAwareness);
-    this.peers.clear();
   }
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (this.peers.size === 0) return;
+    if (!this.hasPeers(null)) return;
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, YjsMessageType.Sync);
     syncProtocol.writeUpdate(encoder, update);
@@ -59,18 +62,24 @@ export class YjsRoom implements Attachment {
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
   ): void => {
-    const peer = this.peers.has(origin as YjsPeer) ? (origin as YjsPeer) : null;
+    const peer = isYjsPeer(origin) && this.live.participants.has(origin) ? origin : null;
     if (peer) {
       if (added.length > 0) peer.holdsAwareness = true;
       if (removed.length > 0) peer.holdsAwareness = false;
     }
     // Nobody else to tell: skip the encoding.
-    if (this.peers.size === (peer ? 1 : 0)) return;
+    if (!this.hasPeers(peer)) return;
     const frame = peer?.awarenessFrame ?? awarenessFrame(awarenessProtocol.encodeAwarenessUpdate(this.live.awareness, added.concat(updated, removed)));
     this.broadcast(frame, origin);
   };
 
+  /** Whether a Yjs participant other than `except` is there to receive a message. */
+  private hasPeers(except: unknown): boolean {
+    for (const participant of this.live.participants) if (participant !== except && isYjsPeer(participant)) return true;
+    return false;
+  }
+
   private broadcast(message: Uint8Array, except: unknown): void {
-    for (const peer of this.peers) if (peer !== except) peer.send(message);
+    for (const participant of this.live.participants) if (participant !== except && isYjsPeer(participant)) participant.send(message);
   }
 }

@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import { isOriginAllowed } from '../http/cors.js';
 import { JsonConnection } from '../json/json-connection.js';
 import { ConnectionCounter } from '../limits/connection-counter.js';
+import { RatePolicy } from '../limits/token-bucket.js';
 import { LazyChildLogger, type ConnectionLogger, type Logger } from '../logger.js';
 import type { Metrics, Protocol } from '../observability/metrics.js';
 import type { SessionHub } from '../sessions/session-hub.js';
@@ -66,8 +67,8 @@ export function attachWebSockets(
     perAddress,
     metrics,
     meter: metrics.meter('yjs'),
-    messagesPerSecond: config.messagesPerSecond,
-    messageBurst: config.messageBurst,
+    rate: new RatePolicy(config.messagesPerSecond, config.messageBurst),
+    logger,
   };
 
   const refuse = (socket: Duplex, status: string): void => {
@@ -92,24 +93,27 @@ export function attachWebSockets(
   });
 
   const onSocket = (ws: WebSocket, { protocol, address, sessionId, token }: Accepted): void => {
-    const log = new LazyChildLogger(logger, nextConnectionId++, protocol === 'yjs' ? '/yjs' : '/ws', sessionId);
+    const connId = nextConnectionId++;
+    // A Yjs connection logs through itself; a logger object per socket is for the other cases.
+    const log = (): ConnectionLogger => new LazyChildLogger(logger, connId, protocol === 'yjs' ? '/yjs' : '/ws', sessionId);
     trackLiveness(ws);
     // Accept, then close with a code: a browser cannot see the status of a refused upgrade.
-    if (protocol === 'yjs' && !isSessionId(sessionId)) return refuseSocket(ws, log, CloseCode.SessionNotFound, 'malformed session id');
+    if (protocol === 'yjs' && !isSessionId(sessionId)) return refuseSocket(ws, log(), CloseCode.SessionNotFound, 'malformed session id');
     if (!perAddress.acquire(address)) {
       metrics.errors.inc({ kind: 'too_many_connections' });
-      return refuseSocket(ws, log, CloseCode.TooMany, 'too many connections from your address');
+      return refuseSocket(ws, log(), CloseCode.TooMany, 'too many connections from your address');
     }
     if (protocol === 'yjs') {
       // y-websocket puts the room after the server URL: /yjs/<sessionId>?token=… (its `params`).
-      return acceptYjsConnection(ws, sessionId, { token }, address, yjsContext, log);
+      return acceptYjsConnection(ws, sessionId, { token }, address, yjsContext, connId);
     }
-    logErrors(ws, log);
+    const jsonLog = log();
+    logErrors(ws, jsonLog);
     ws.on('close', () => perAddress.release(address));
     new JsonConnection(ws, {
       hub,
       access,
-      logger: log,
+      logger: jsonLog,
       metrics,
       maxCodeChars: config.maxCodeChars,
       coalesceMs: config.jsonCoalesceMs,

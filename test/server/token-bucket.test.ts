@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RatePolicy, TokenBucket } from '../../server/limits/token-bucket.js';
+
+describe('message rate limits (token bucket kept as one number per client)', () => {
+  it('lets a burst through, refuses the next message, and refills at the rate', () => {
+    let now = 1_000;
+    const bucket = new TokenBucket(10, 5, () => now);
+    for (let i = 0; i < 5; i++) assert.equal(bucket.take(), true, `message ${i + 1} of the burst`);
+    assert.equal(bucket.take(), false, 'the bucket is empty after the burst');
+    now += 99;
+    assert.equal(bucket.take(), false, 'not quite one token back after 99 ms at 10/s');
+    now += 1;
+    assert.equal(bucket.take(), true, 'one token back after 100 ms');
+    assert.equal(bucket.take(), false);
+    now += 10_000;
+    for (let i = 0; i < 5; i++) assert.equal(bucket.take(), true, 'a long pause refills to the burst');
+    assert.equal(bucket.take(), false, 'and never beyond it');
+  });
+
+  it('admits a steady stream at the rate forever and refuses a faster one', () => {
+    let now = 0;
+    const policy = new RatePolicy(100, 1, () => now);
+    let steady = RatePolicy.FULL;
+    for (let i = 0; i < 1_000; i++, now += 10) {
+      const next = policy.take(steady);
+      assert.ok(next >= 0, `message ${i} at exactly the rate`);
+      steady = next;
+    }
+    let fast = RatePolicy.FULL;
+    let refused = 0;
+    for (let i = 0; i < 1_000; i++, now += 5) {
+      const next = policy.take(fast);
+      if (next < 0) refused++;
+      else fast = next;
+    }
+    assert.equal(refused, 500, 'twice the rate: every other message refused');
+  });
+
+  it('keeps clients apart: one client emptying its bucket does not touch another', () => {
+    const now = 0;
+    const policy = new RatePolicy(1, 2, () => now);
+    let a = RatePolicy.FULL;
+    a = policy.take(a);
+    a = policy.take(a);
+    assert.equal(policy.take(a), -1);
+    assert.ok(policy.take(RatePolicy.FULL) >= 0);
+  });
+
+  it('refuses a policy that could never admit anything', () => {
+    assert.throws(() => new RatePolicy(0, 5), RangeError);
+    assert.throws(() => new RatePolicy(10, 0), RangeError);
+  });
+});
