@@ -39,8 +39,6 @@ export interface Attachment {
 export class LiveSession {
   readonly doc: Y.Doc;
   readonly awareness: Awareness;
-  readonly text: Y.Text;
-  readonly meta: Y.Map<unknown>;
   readonly participants = new SmallSet<Participant>();
   /** Sequence number of the last update of this session known to be in storage. */
   lastSeq = 0;
@@ -64,14 +62,25 @@ export class LiveSession {
     this.doc = new Y.Doc({ gc: true, guid: record.id, gcFilter: collectEverything });
     this.awareness = new Awareness(this.doc);
     sweepShared(this.awareness);
-    this.text = this.doc.getText(CODE_TEXT);
-    this.meta = this.doc.getMap(META_MAP);
+    // Defines both shared types up front, as every client does.
+    this.doc.getText(CODE_TEXT);
+    this.doc.getMap(META_MAP);
     // The server is not a participant: its own awareness entry would show up as a ghost user.
     this.awareness.setLocalState(null);
   }
 
   get id(): string {
     return this.record.id;
+  }
+
+  /** The session's code. (Looked up, not kept: two fields less in every loaded session.) */
+  get text(): Y.Text {
+    return this.doc.getText(CODE_TEXT);
+  }
+
+  /** Session settings shared by all participants (language, lock flag). */
+  get meta(): Y.Map<unknown> {
+    return this.doc.getMap(META_MAP);
   }
 
   /** The session's language from the document, falling back to the stored one. */

@@ -38,6 +38,27 @@ describe('durability across restarts (SQLite in a data directory)', () => {
     }
   });
 
+  it('keeps a language chosen in the document by a Yjs client, for a session not loaded yet', async () => {
+    const first = await spawnServer(env);
+    const { id } = await createSession(first.url, { code: 'print(1)\n' });
+    const yjs = await connectYjs(first.url, id);
+    yjs.doc.getMap('meta').set('language', 'python');
+    await sleep(250); // > the flush window
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exited, 0, 'clean exit');
+    yjs.destroy();
+
+    const second = await spawnServer(env);
+    try {
+      // Read from the stored record: nothing has loaded the document on this server.
+      const info = (await (await fetch(`${second.url}/api/sessions/${id}`)).json()) as { language: string };
+      assert.equal(info.language, 'python');
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+  });
+
   it('keeps updates older than the flush window after kill -9', async () => {
     const first = await spawnServer(env);
     const { id } = await createSession(first.url, { code: 'let total = 0;\n' });
