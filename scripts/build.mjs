@@ -5,12 +5,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildWeb } from './build-web.mjs';
-import { serverBundleOptions } from './server-bundle.mjs';
+import { serverBundleOptions, serverEntryPoints } from './server-bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const outputs = [
   path.join(dist, 'server', 'main.js'),
+  path.join(dist, 'server', 'sqlite-writer-worker.js'),
   path.join(dist, 'web', 'index.html'),
   path.join(dist, 'web', 'embed', 'interview-room.js'),
 ];
@@ -36,8 +37,8 @@ if (process.argv.includes('--if-missing') && upToDate()) process.exit(0);
 
 const started = performance.now();
 await build({
-  entryPoints: [path.join(root, 'server', 'main.ts')],
-  outfile: path.join(dist, 'server', 'main.js'),
+  entryPoints: serverEntryPoints(root),
+  outdir: path.join(dist, 'server'),
   ...serverBundleOptions,
 });
 await buildWeb({ root, outDir: path.join(dist, 'web') });

@@ -10,3 +10,14 @@ export const serverBundleOptions = {
   sourcemap: true,
   logLevel: 'warning',
 };
+
+/**
+ * The server's entry points under `root` (the repository or a checkout of it): the process and
+ * the SQLite writer thread, which the server starts from the file beside its own bundle.
+ */
+export function serverEntryPoints(root) {
+  return {
+    main: `${root}/server/main.ts`,
+    'sqlite-writer-worker': `${root}/server/storage/sqlite-writer-worker.ts`,
+  };
+}

@@ -40,11 +40,11 @@ function packageRoot(): string {
 /** Where the built web app lives. */
 const DEFAULT_WEB_ROOT = path.join(packageRoot(), 'dist', 'web');
 
-/** Creates the storage engine the configuration names; PostgreSQL connects and migrates first. */
+/** Creates the storage engine the configuration names; PostgreSQL connects and migrates first, SQLite starts its writer thread. */
 export async function createStorage(config: Pick<Config, 'storage' | 'dataDir' | 'databaseUrl'>, logger: Logger): Promise<Storage> {
   if (config.storage === 'memory') return new MemoryStorage();
   if (config.storage === 'postgres') return PostgresStorage.open(config.databaseUrl!, { logger });
-  return new SqliteStorage(config.dataDir);
+  return SqliteStorage.open(config.dataDir);
 }
 
 /** Starts the HTTP and WebSocket server; resolves once it listens. */

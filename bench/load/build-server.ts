@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { serverBundleOptions } from '../../scripts/server-bundle.mjs';
+import { serverBundleOptions, serverEntryPoints } from '../../scripts/server-bundle.mjs';
 import { ROOT } from './target-server.js';
 
 /**
@@ -22,7 +22,7 @@ export async function buildServer(rev: string | undefined): Promise<string> {
     const archive = execFileSync('git', ['archive', '--format=tar', rev, 'server', 'shared'], { cwd: ROOT, maxBuffer: 256 * 2 ** 20 });
     execFileSync('tar', ['-x', '-C', sources], { input: archive });
   }
-  const outfile = path.join(build_, 'server', 'main.js');
-  await build({ entryPoints: [path.join(sources, 'server', 'main.ts')], outfile, ...serverBundleOptions });
-  return outfile;
+  const outdir = path.join(build_, 'server');
+  await build({ entryPoints: serverEntryPoints(sources), outdir, ...serverBundleOptions });
+  return path.join(outdir, 'main.js');
 }

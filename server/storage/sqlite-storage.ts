@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { isLanguage } from '../../shared/languages.js';
+import { openSqlite, whileBusy } from './sqlite-open.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import { parseAccess, type SessionAccess, type SessionRecord, type Storage, type StoredDocument, type WriteBatch } from './storage.js';
 
 /** Schema versions, applied in order; `PRAGMA user_version` records how many ran. */
@@ -28,19 +30,6 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE sessions ADD COLUMN access TEXT;`,
 ];
 
-/** Runs `action`, retrying for up to 5 s while another connection holds the database lock. */
-function whileBusy<T>(action: () => T): T {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    try {
-      return action();
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-    }
-  }
-}
-
 interface SessionRow {
   id: string;
   created_at: number;
@@ -51,22 +40,23 @@ interface SessionRow {
 
 /**
  * The embedded default: one SQLite file (`sessions.db`) in the data directory, in WAL mode so a
- * committed batch survives a killed process. better-sqlite3 is synchronous; every call is short
- * (one indexed statement or one batched transaction), so it runs on the event loop.
+ * committed batch survives a killed process. better-sqlite3 is synchronous: the short calls
+ * (one indexed statement: a session's record, its document on load, a new session) run on the
+ * event loop; the write queue's batches and snapshots go to a writer thread (SqliteWriter), so
+ * their transactions and WAL checkpoints never hold up the keystrokes being relayed.
  */
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
+  private readonly writer: SqliteWriter;
   private readonly statements;
 
   constructor(dataDir: string) {
     fs.mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(path.join(dataDir, 'sessions.db'));
-    // Several instances may open one file at once (tests, a single-host deployment): switching to
-    // WAL and migrating take locks SQLite does not wait for, so retry those briefly.
-    whileBusy(() => this.db.pragma('journal_mode = WAL'));
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
+    const file = path.join(dataDir, 'sessions.db');
+    this.db = openSqlite(file);
+    // Instances sharing the file migrate once: migrating takes a lock SQLite does not wait for.
     whileBusy(() => this.migrate());
+    this.writer = new SqliteWriter(file);
     this.statements = {
       insertSession: this.db.prepare(
         'INSERT INTO sessions (id, created_at, last_activity, language, access) VALUES (?, ?, ?, ?, ?)',
@@ -74,9 +64,6 @@ export class SqliteStorage implements Storage {
       getSession: this.db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
       updateAccess: this.db.prepare('UPDATE sessions SET access = ? WHERE id = ?'),
       insertUpdate: this.db.prepare('INSERT INTO updates (session_id, at, data) VALUES (?, ?, ?)'),
-      touch: this.db.prepare(
-        'UPDATE sessions SET last_activity = MAX(last_activity, ?), language = COALESCE(?, language) WHERE id = ?',
-      ),
       getSnapshot: this.db.prepare<[string], { upto_seq: number; data: Buffer }>(
         'SELECT upto_seq, data FROM snapshots WHERE session_id = ?',
       ),
@@ -86,15 +73,22 @@ export class SqliteStorage implements Storage {
       lastSeq: this.db.prepare<[string], { seq: number | null }>(
         'SELECT MAX(seq) AS seq FROM updates WHERE session_id = ?',
       ),
-      saveSnapshot: this.db.prepare(
-        `INSERT INTO snapshots (session_id, upto_seq, at, data) VALUES (?, ?, ?, ?)
-         ON CONFLICT(session_id) DO UPDATE SET upto_seq = excluded.upto_seq, at = excluded.at, data = excluded.data
-         WHERE excluded.upto_seq > snapshots.upto_seq`,
-      ),
       history: this.db.prepare<[string], { seq: number; at: number; data: Buffer }>(
         'SELECT seq, at, data FROM updates WHERE session_id = ? ORDER BY seq',
       ),
     };
+  }
+
+  /** Opens the file and waits until the writer thread is up, so the first flush is not late. */
+  static async open(dataDir: string): Promise<SqliteStorage> {
+    const storage = new SqliteStorage(dataDir);
+    try {
+      await storage.writer.ping();
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
+    return storage;
   }
 
   async createSession(record: SessionRecord, initialUpdate: Uint8Array): Promise<void> {
@@ -122,18 +116,7 @@ export class SqliteStorage implements Storage {
   }
 
   async write(batch: WriteBatch): Promise<Map<string, number>> {
-    return this.db.transaction(() => {
-      const last = new Map<string, number>();
-      for (const { sessionId, update, at } of batch.updates) {
-        const { lastInsertRowid } = this.statements.insertUpdate.run(sessionId, at, update);
-        last.set(sessionId, Number(lastInsertRowid));
-      }
-      for (const touch of batch.touches) {
-        const { changes } = this.statements.touch.run(touch.lastActivity, touch.language ?? null, touch.sessionId);
-        if (changes === 0) throw new Error(`session ${touch.sessionId} does not exist`);
-      }
-      return last;
-    })();
+    return this.writer.write(batch.updates, batch.touches);
   }
 
   async loadDocument(id: string): Promise<StoredDocument> {
@@ -149,7 +132,7 @@ export class SqliteStorage implements Storage {
   }
 
   async saveSnapshot(id: string, state: Uint8Array, uptoSeq: number): Promise<void> {
-    this.statements.saveSnapshot.run(id, uptoSeq, Date.now(), state);
+    await this.writer.saveSnapshot(id, state, uptoSeq);
   }
 
   async history(id: string): Promise<Array<{ seq: number; at: number; update: Uint8Array }>> {
@@ -158,9 +141,11 @@ export class SqliteStorage implements Storage {
 
   async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();
+    await this.writer.ping();
   }
 
   async close(): Promise<void> {
+    await this.writer.close();
     if (this.db.open) this.db.close();
   }
 

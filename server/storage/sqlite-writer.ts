@@ -1,0 +1,106 @@
+import { Worker } from 'node:worker_threads';
+import type { SessionTouch, StoredUpdate } from './storage.js';
+
+/** What the writer thread is asked to do. */
+export type WriterRequest =
+  | { id: number; op: 'write'; updates: Array<[sessionId: string, at: number, update: Uint8Array]>; touches: Array<[sessionId: string, lastActivity: number, language: string | null]> }
+  | { id: number; op: 'snapshot'; sessionId: string; state: Uint8Array; uptoSeq: number; at: number }
+  | { id: number; op: 'ping' }
+  | { id: number; op: 'close' };
+
+/** Its answer: for a write, the last sequence number written per session. */
+export type WriterReply = { id: number; ok: true; lastSeq: Array<[string, number]> } | { id: number; ok: false; message: string };
+
+/**
+ * Starts the worker's entry, which sits beside this module: `sqlite-writer-worker.js` in the
+ * bundle `npm start` runs. Run from source (tsx: tests, `npm run dev`) it is a `.ts` file, and a
+ * worker thread does not inherit the `--import tsx` of its process on Node 20, so a one-line
+ * bootstrap registers tsx in the thread first.
+ */
+function startWorker(workerData: unknown): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./sqlite-writer-worker.js', import.meta.url), { workerData });
+  const entry = new URL('./sqlite-writer-worker.ts', import.meta.url).href;
+  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData });
+}
+
+/**
+ * The SQLite storage's writes (update batches, snapshots), run by a worker thread with its own
+ * connection to the file. better-sqlite3 is synchronous: on the event loop, a batch took ~1 ms and
+ * the WAL checkpoint that follows one every few thousand pages 12 ms or more (an fsync), and every
+ * keystroke arriving meanwhile waited. Requests are answered in order; a thread that dies fails
+ * what it had (the write queue keeps and retries it) and the next request starts a new one.
+ */
+export class SqliteWriter {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, { resolve: (lastSeq: Array<[string, number]>) => void; reject: (error: Error) => void }>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly file: string) {}
+
+  /** Appends the updates and applies the touches in one transaction; the last seq per session. */
+  async write(updates: StoredUpdate[], touches: SessionTouch[]): Promise<Map<string, number>> {
+    const lastSeq = await this.request({
+      id: this.nextId++,
+      op: 'write',
+      updates: updates.map(({ sessionId, at, update }) => [sessionId, at, update]),
+      touches: touches.map(({ sessionId, lastActivity, language }) => [sessionId, lastActivity, language ?? null]),
+    });
+    return new Map(lastSeq);
+  }
+
+  /** Stores a snapshot unless a newer one is already there. */
+  async saveSnapshot(sessionId: string, state: Uint8Array, uptoSeq: number): Promise<void> {
+    await this.request({ id: this.nextId++, op: 'snapshot', sessionId, state, uptoSeq, at: Date.now() });
+  }
+
+  /** Resolves once the thread answers (starting it if needed): its connection is open. */
+  async ping(): Promise<void> {
+    await this.request({ id: this.nextId++, op: 'ping' });
+  }
+
+  /** Lets the thread finish what it was asked, closes its connection and ends it. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    if (!worker) return;
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    await this.request({ id: this.nextId++, op: 'close' });
+    // Held until the thread is gone: an unreferenced one would let the process end first.
+    worker.ref();
+    await exited;
+  }
+
+  private request(message: WriterRequest): Promise<Array<[string, number]>> {
+    if (this.closed && message.op !== 'close') return Promise.reject(new Error('storage is closed'));
+    const worker = (this.worker ??= this.start());
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) worker.ref();
+      this.pending.set(message.id, { resolve, reject });
+      worker.postMessage(message);
+    });
+  }
+
+  private start(): Worker {
+    const worker = startWorker({ file: this.file });
+    // An idle writer must not keep the process alive; one with requests in flight does.
+    worker.unref();
+    worker.on('message', (reply: WriterReply) => {
+      const waiting = this.pending.get(reply.id);
+      if (!waiting) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if (reply.ok) waiting.resolve(reply.lastSeq);
+      else waiting.reject(new Error(reply.message));
+    });
+    const fail = (error: Error): void => {
+      if (this.worker === worker) this.worker = null;
+      for (const waiting of this.pending.values()) waiting.reject(error);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the SQLite writer thread exited (code ${code})`)));
+    return worker;
+  }
+}
