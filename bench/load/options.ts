@@ -1,7 +1,7 @@
 /** Which server a load run targets: ours (`server/main.ts`) or the reference `@y/websocket-server`. */
 export type TargetKind = 'ours' | 'reference';
 
-/** Storage engine our server runs with during a load run; the reference keeps nothing. */
+/** Storage engine our server runs with during a load run (SQLite by default, as `npm start`); the reference keeps nothing. */
 export type LoadStorage = 'memory' | 'sqlite';
 
 /** Settings of one load run, the same for every target so the figures compare. */
@@ -45,7 +45,7 @@ export function wantsLoadOnly(argv: string[]): boolean {
 
 /** Parses `--quick`, `--full`, `--sessions S`, `--participants k`, `--duration SEC` and the rest; throws on a bad flag. */
 export function parseLoadArgs(argv: string[]): LoadOptions {
-  const options: LoadOptions = { ...PRESETS.quick, seed: 1, storage: 'memory', targets: ['ours', 'reference'], cpuProfDir: undefined, serverRev: undefined, historyLoad: true, rounds: 1 };
+  const options: LoadOptions = { ...PRESETS.quick, seed: 1, storage: 'sqlite', targets: ['ours', 'reference'], cpuProfDir: undefined, serverRev: undefined, historyLoad: true, rounds: 1 };
   const number = (flag: string, raw: string | undefined, min: number, max: number): number => {
     const value = Number(raw);
     if (raw === undefined || !Number.isInteger(value) || value < min || value > max) {
