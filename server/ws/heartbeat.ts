@@ -1,16 +1,21 @@
 import type { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode } from '../../shared/protocol/close-codes.js';
 
-const alive = new WeakMap<WebSocket, boolean>();
+/**
+ * Per running heartbeat, the sockets it pinged at its last interval and has not heard from since.
+ * Entries live only from a ping to its pong (an idle server keeps none per socket, where a
+ * WeakMap of every socket's liveness cost each ~30 bytes), and each interval starts a new set, so
+ * a socket that closed meanwhile is dropped with the old one.
+ */
+const heartbeats = new Set<{ unanswered: Set<WebSocket> }>();
 
 /** One pong listener for every socket (`this` is the socket): no closure per connection. */
 function markAlive(this: WebSocket): void {
-  alive.set(this, true);
+  for (const heartbeat of heartbeats) heartbeat.unanswered.delete(this);
 }
 
-/** Marks a socket alive now and on every pong. */
+/** Counts a socket alive on every pong. */
 export function trackLiveness(ws: WebSocket): void {
-  alive.set(ws, true);
   ws.on('pong', markAlive);
 }
 
@@ -20,19 +25,26 @@ export function trackLiveness(ws: WebSocket): void {
  * Returns a function that stops the timer.
  */
 export function startHeartbeat(servers: WebSocketServer[], intervalMs: number): () => void {
+  const heartbeat = { unanswered: new Set<WebSocket>() };
+  heartbeats.add(heartbeat);
   const timer = setInterval(() => {
+    const previous = heartbeat.unanswered;
+    heartbeat.unanswered = new Set();
     for (const server of servers) {
       for (const ws of server.clients) {
-        if (alive.get(ws) === false) {
+        if (previous.has(ws)) {
           ws.close(CloseCode.Unresponsive, 'no pong received');
           ws.terminate();
           continue;
         }
-        alive.set(ws, false);
+        heartbeat.unanswered.add(ws);
         ws.ping();
       }
     }
   }, intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    heartbeats.delete(heartbeat);
+  };
 }

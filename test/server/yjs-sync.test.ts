@@ -143,14 +143,18 @@ describe('y-websocket sync on /yjs', () => {
     const quick = await startTestServer({ PING_INTERVAL: '100ms' });
     try {
       const { id } = await createSession(quick.url);
+      const answering = new WebSocket(`${wsBase(quick.url)}/yjs/${id}`);
       const ws = new WebSocket(`${wsBase(quick.url)}/yjs/${id}`, { autoPong: false });
       const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
       await waitFor(() => ws.readyState === WebSocket.OPEN, 'open');
       await waitFor(() => quick.hub.isLoaded(id), 'loaded');
       const code = await closed;
       assert.ok(code === 4408 || code === 1006, `closed (code ${code})`);
+      await sleep(350); // several more intervals
+      assert.equal(answering.readyState, WebSocket.OPEN, 'a client that answers pings stays');
       const info = (await (await fetch(`${quick.url}/api/sessions/${id}`)).json()) as { participants: number };
-      assert.equal(info.participants, 0);
+      assert.equal(info.participants, 1);
+      answering.close();
     } finally {
       await quick.close();
     }
