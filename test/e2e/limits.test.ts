@@ -45,6 +45,16 @@ test('a full session says so and offers a retry; the interviewer token is renewe
   const room = grace.page.locator('interview-room');
   const firstToken = await room.evaluate((el) => (el as HTMLElement & { token: string }).token);
   assert.ok(firstToken);
+  // Renewed at 80 % of the 8 s lifetime, from the stored owner secret, without a reconnect. Watched
+  // from now, while the candidate's steps below run: timed from after them, a loaded machine (they
+  // took 4 s once) made a renewal on schedule look early, or late.
+  const firstTokenAt = Date.now();
+  const renewal = eventually(async () => {
+    const token = await room.evaluate((el) => (el as HTMLElement & { token: string }).token);
+    return !!token && token !== firstToken;
+  }, 'a renewed token', 12_000).then(() => Date.now() - firstTokenAt);
+  // Awaited below; this keeps a failure meanwhile from surfacing as an unhandled rejection.
+  renewal.catch(() => undefined);
 
   const alan = await openPageAs(app.browser, 'Alan');
   await alan.page.goto(candidateUrl);
@@ -52,13 +62,7 @@ test('a full session says so and offers a retry; the interviewer token is renewe
   await alan.page.locator('interview-room [role="alert"]', { hasText: 'Too many connections' }).waitFor();
   assert.match((await alan.page.locator('interview-room [part="status"]').textContent()) ?? '', /session is full/);
 
-  // Renewed at 80 % of the 8 s lifetime, from the stored owner secret, without a reconnect.
-  const renewedAfter = Date.now();
-  await eventually(async () => {
-    const token = await room.evaluate((el) => (el as HTMLElement & { token: string }).token);
-    return !!token && token !== firstToken;
-  }, 'a renewed token', 10_000);
-  const waited = Date.now() - renewedAfter;
+  const waited = await renewal;
   assert.ok(waited > 3000 && waited < 8000, `renewed ${waited} ms after the first token: not at once, before it expired`);
   await waitForState(grace.page, 'connected');
 
