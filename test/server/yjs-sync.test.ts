@@ -6,6 +6,7 @@ import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import * as syncProtocol from 'y-protocols/sync';
 import { MemoryStorage } from '../../server/storage/memory-storage.js';
+import { PING_SLICE } from '../../server/ws/heartbeat.js';
 import { connectYjs, type YjsClient } from './helpers/clients.js';
 import { prng, testSeed } from './helpers/random.js';
 import { createSession, sleep, startTestServer, waitFor, wsBase } from './helpers/server.js';
@@ -156,6 +157,26 @@ describe('y-websocket sync on /yjs', () => {
       assert.equal(info.participants, 1);
       answering.close();
     } finally {
+      await quick.close();
+    }
+  });
+
+  it('pings a crowd in slices and still reaches every client: a silent one past the first slice is closed, the rest stay', { timeout: 20_000 }, async () => {
+    const quick = await startTestServer({ PING_INTERVAL: '150ms', MAX_PARTICIPANTS: '1000', MAX_CONNECTIONS_PER_IP: '1000' });
+    const crowd: WebSocket[] = [];
+    try {
+      const { id } = await createSession(quick.url);
+      for (let i = 0; i < PING_SLICE + 50; i++) crowd.push(new WebSocket(`${wsBase(quick.url)}/yjs/${id}`));
+      await waitFor(() => crowd.every((ws) => ws.readyState === WebSocket.OPEN), 'the crowd connected', 10_000);
+      // Connected last, so it comes after the first slice of the server's clients.
+      const silent = new WebSocket(`${wsBase(quick.url)}/yjs/${id}`, { autoPong: false });
+      const closed = new Promise<number>((resolve) => silent.on('close', (code) => resolve(code)));
+      const code = await closed;
+      assert.ok(code === 4408 || code === 1006, `closed (code ${code})`);
+      await sleep(450); // three more intervals
+      assert.equal(crowd.filter((ws) => ws.readyState !== WebSocket.OPEN).length, 0, 'every client that answers stays');
+    } finally {
+      for (const ws of crowd) ws.terminate();
       await quick.close();
     }
   });
