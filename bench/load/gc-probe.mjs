@@ -1,8 +1,9 @@
 // Preloaded into each server under test (`node --import …/gc-probe.mjs`), ours and the reference
-// alike: records every garbage-collection pause with its wall-clock time, and on SIGTERM prints
-// them as one `GCPROBE {json}` line, so the bench can sum the pauses of the typing phase alone.
+// alike: records every garbage-collection pause with its wall-clock time, and the event loop's
+// delay between two SIGUSR2 signals (the generator sends one when typing starts and one when it
+// ends); on SIGTERM it prints both as one `GCPROBE {json}` line.
 // Plain JavaScript because the reference server runs under plain Node, without a TypeScript loader.
-import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
+import { PerformanceObserver, constants, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 const KINDS = {
   [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
@@ -21,8 +22,26 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
+// How late a 10 ms timer fires: how long the loop was busy when it should have run. The histogram
+// holds whole intervals (10 ms when on time), so the resolution is taken off. Off until typing.
+const RESOLUTION_MS = 10;
+const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+let measuring = false;
+let loop = null;
+process.on('SIGUSR2', () => {
+  if (!measuring) {
+    measuring = true;
+    delay.reset();
+    delay.enable();
+    return;
+  }
+  delay.disable();
+  const late = (ns) => Math.max(0, +(ns / 1e6 - RESOLUTION_MS).toFixed(2));
+  loop = { p50: late(delay.percentile(50)), p99: late(delay.percentile(99)), max: late(delay.max) };
+});
+
 process.on('SIGTERM', () => {
-  process.stdout.write(`GCPROBE ${JSON.stringify(pauses)}\n`);
+  process.stdout.write(`GCPROBE ${JSON.stringify({ pauses, loop })}\n`);
   // Alone, this listener would keep the process alive: do what SIGTERM does by default.
   if (process.listenerCount('SIGTERM') === 1) process.exit(0);
 });

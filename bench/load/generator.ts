@@ -141,6 +141,8 @@ async function run(config: GeneratorConfig): Promise<GeneratorResult> {
   const cpuBefore = cpuSeconds(config.serverPid);
   const machineBefore = machineCpuSeconds();
   const ownCpuBefore = process.cpuUsage();
+  // Tells the server's probe (bench/load/gc-probe.mjs) to time its event loop from now on.
+  process.kill(config.serverPid, 'SIGUSR2');
   const started = performance.now();
   const stopAt = started + config.durationSec * 1000;
   clients.forEach((client, index) => {
@@ -171,6 +173,7 @@ async function run(config: GeneratorConfig): Promise<GeneratorResult> {
     last = now;
   }, 5000);
   await sleep(config.durationSec * 1000);
+  process.kill(config.serverPid, 'SIGUSR2');
   clearInterval(progress);
   const typingSec = (performance.now() - started) / 1000;
   const serverCpuSec = cpuSeconds(config.serverPid) - cpuBefore;

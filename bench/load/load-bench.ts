@@ -5,27 +5,32 @@ import { exitOf, spawnNode, stopChild } from './child-processes.js';
 import type { GeneratorConfig, GeneratorResult, IdleResult } from './generator.js';
 import type { LoadOptions, TargetKind } from './options.js';
 import { buildServer } from './build-server.js';
-import { ROOT, startTarget, type GcPause } from './target-server.js';
+import { ROOT, startTarget, type ProbeReport } from './target-server.js';
 
 const MIB = 2 ** 20;
 
-/** The server's garbage-collection pauses during the typing phase. */
+/** The server's garbage-collection pauses and event-loop delay during the typing phase. */
 export interface GcFigures {
   gcPauseMs: number;
   gcPausesOver5Ms: number;
   gcLongestPauseMs: number;
+  /** How late a 10 ms timer ran (p99, max; ms); NaN when the probe did not report. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
 }
 
 /** Everything measured against one target: the load run, its GC pauses, and the idle sessions on a fresh server. */
 export type TargetResult = GeneratorResult & GcFigures & Omit<IdleResult, 'target' | 'connectErrors'>;
 
-/** The pauses of `pauses` that began within the typing phase of `load`. */
-function gcFigures(pauses: GcPause[], load: GeneratorResult): GcFigures {
+/** What the server's probe saw during the typing phase of `load`. */
+function gcFigures({ pauses, loop }: ProbeReport, load: GeneratorResult): GcFigures {
   const during = pauses.filter(([at]) => at >= load.typingStartedAt && at < load.typingEndedAt).map(([, ms]) => ms);
   return {
     gcPauseMs: during.reduce((sum, ms) => sum + ms, 0),
     gcPausesOver5Ms: during.filter((ms) => ms > 5).length,
     gcLongestPauseMs: Math.max(0, ...during),
+    loopDelayP99Ms: loop?.p99 ?? Number.NaN,
+    loopDelayMaxMs: loop?.max ?? Number.NaN,
   };
 }
 
@@ -52,8 +57,8 @@ async function runGenerator<T>(config: GeneratorConfig, cpuProfDir: string | und
   }
 }
 
-/** Starts a fresh server of `kind`, runs the generator in `mode` against it, and always stops it again; also returns the server's GC pauses. */
-async function onFreshServer<T>(kind: TargetKind, mode: GeneratorConfig['mode'], options: LoadOptions, ourBundle: string): Promise<{ result: T; pauses: GcPause[] }> {
+/** Starts a fresh server of `kind`, runs the generator in `mode` against it, and always stops it again; also returns what the server's probe saw. */
+async function onFreshServer<T>(kind: TargetKind, mode: GeneratorConfig['mode'], options: LoadOptions, ourBundle: string): Promise<{ result: T; probe: ProbeReport }> {
   const server = await startTarget(kind, {
     storage: options.storage,
     ourBundle,
@@ -80,14 +85,14 @@ async function onFreshServer<T>(kind: TargetKind, mode: GeneratorConfig['mode'],
     await server.stop();
     throw error;
   }
-  return { result, pauses: await server.stop() };
+  return { result, probe: await server.stop() };
 }
 
 /** The typing workload against one target; in the first round also its idle sessions on a second, fresh server. */
 async function measure(kind: TargetKind, options: LoadOptions, ourBundle: string, round: number): Promise<TargetResult> {
   process.stderr.write(`\n== ${kind}${options.rounds > 1 ? ` (round ${round + 1} of ${options.rounds})` : ''}: ${options.sessions} sessions × ${options.participants} participants, ${options.durationSec} s ==\n`);
-  const { result: load, pauses } = await onFreshServer<GeneratorResult>(kind, 'load', options, ourBundle);
-  const measured = { ...load, ...gcFigures(pauses, load) };
+  const { result: load, probe } = await onFreshServer<GeneratorResult>(kind, 'load', options, ourBundle);
+  const measured = { ...load, ...gcFigures(probe, load) };
   if (options.idleSessions === 0 || round > 0) return { ...measured, idleSessionsOpened: 0, idleRssDelta: 0, idleHeapDelta: 0 };
   const { result: idle } = await onFreshServer<IdleResult>(kind, 'idle', options, ourBundle);
   return {
@@ -122,6 +127,8 @@ const FIGURES: Array<[string, (r: TargetResult) => number, 'first round'?]> = [
   ['server GC pauses (ms per s of typing)', (r) => r.gcPauseMs / r.typingSec],
   ['server GC pauses over 5 ms (count)', (r) => r.gcPausesOver5Ms],
   ['server longest GC pause (ms)', (r) => r.gcLongestPauseMs],
+  ['server event-loop delay p99 (ms; a 10 ms timer, typing phase)', (r) => r.loopDelayP99Ms],
+  ['server event-loop delay max (ms)', (r) => r.loopDelayMaxMs],
   ['server RSS before load (MiB)', (r) => r.serverRssBeforeLoad / MIB],
   ['server RSS after load (MiB)', (r) => r.serverRssAfterLoad / MIB],
   ['server peak RSS, VmHWM (MiB)', (r) => r.serverPeakRss / MIB],

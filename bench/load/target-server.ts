@@ -19,14 +19,27 @@ export interface TargetServer {
   baseUrl: string;
   /** The server's V8 inspector (http://127.0.0.1:PORT), when it was started with one. */
   inspectUrl: string | undefined;
-  /** Stops the server (SIGTERM, so ours writes its CPU profile), removes its data directory, and returns its GC pauses. */
-  stop(): Promise<GcPause[]>;
+  /** Stops the server (SIGTERM, so ours writes its CPU profile), removes its data directory, and returns what its probe saw. */
+  stop(): Promise<ProbeReport>;
 }
 
 /** One garbage-collection pause of a server: wall-clock start (epoch ms), duration (ms), kind. */
 export type GcPause = [at: number, ms: number, kind: string];
 
-/** Preloaded into both servers: reports their GC pauses when they stop (see the file). */
+/** How late the server's event loop ran a 10 ms timer during typing (ms), from its probe. */
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** What the probe preloaded into a server reports when it stops. */
+export interface ProbeReport {
+  pauses: GcPause[];
+  loop: LoopDelay | null;
+}
+
+/** Preloaded into both servers: reports their GC pauses and event-loop delay when they stop (see the file). */
 const GC_PROBE = ['--import', path.join(ROOT, 'bench', 'load', 'gc-probe.mjs')];
 
 /** How to start ours or the reference; ours optionally with a CPU profile written to `cpuProfDir`. */
@@ -101,20 +114,20 @@ export async function startTarget(kind: TargetKind, options: TargetOptions): Pro
     output.push(chunk.toString());
     if (output.length > 40) output.shift();
   };
-  let pauses: GcPause[] = [];
+  let report: ProbeReport = { pauses: [], loop: null };
   // 'exit' can come before the last line of stdout; 'close' comes after both.
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-    if (line.startsWith('GCPROBE ')) pauses = JSON.parse(line.slice('GCPROBE '.length)) as GcPause[];
+    if (line.startsWith('GCPROBE ')) report = JSON.parse(line.slice('GCPROBE '.length)) as ProbeReport;
     else keep(`${line}\n`);
   });
   child.stderr?.on('data', keep);
-  const stop = async (): Promise<GcPause[]> => {
+  const stop = async (): Promise<ProbeReport> => {
     try {
       const code = await stopChild(child);
       if (code !== 0 && code !== 'SIGTERM') process.stderr.write(`${kind} server exited with ${code}:\n${output.join('')}\n`);
       await closed;
-      return pauses;
+      return report;
     } finally {
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     }
