@@ -44,7 +44,7 @@ const DEFAULT_WEB_ROOT = path.join(packageRoot(), 'dist', 'web');
 export async function createStorage(config: Pick<Config, 'storage' | 'dataDir' | 'databaseUrl'>, logger: Logger): Promise<Storage> {
   if (config.storage === 'memory') return new MemoryStorage();
   if (config.storage === 'postgres') return PostgresStorage.open(config.databaseUrl!, { logger });
-  return SqliteStorage.open(config.dataDir);
+  return SqliteStorage.open(config.dataDir, logger);
 }
 
 /** Starts the HTTP and WebSocket server; resolves once it listens. */

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { isLanguage } from '../../shared/languages.js';
+import type { Logger } from '../logger.js';
 import { openSqlite, whileBusy } from './sqlite-open.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import { parseAccess, type SessionAccess, type SessionRecord, type Storage, type StoredDocument, type WriteBatch } from './storage.js';
@@ -50,13 +51,14 @@ export class SqliteStorage implements Storage {
   private readonly writer: SqliteWriter;
   private readonly statements;
 
-  constructor(dataDir: string) {
+  /** `logger` hears of writer-thread failures (writes waiting on it are failed and retried anyway). */
+  constructor(dataDir: string, logger?: Logger) {
     fs.mkdirSync(dataDir, { recursive: true });
     const file = path.join(dataDir, 'sessions.db');
     this.db = openSqlite(file);
     // Instances sharing the file migrate once: migrating takes a lock SQLite does not wait for.
     whileBusy(() => this.migrate());
-    this.writer = new SqliteWriter(file);
+    this.writer = new SqliteWriter(file, logger);
     this.statements = {
       insertSession: this.db.prepare(
         'INSERT INTO sessions (id, created_at, last_activity, language, access) VALUES (?, ?, ?, ?, ?)',
@@ -80,8 +82,8 @@ export class SqliteStorage implements Storage {
   }
 
   /** Opens the file and waits until the writer thread is up, so the first flush is not late. */
-  static async open(dataDir: string): Promise<SqliteStorage> {
-    const storage = new SqliteStorage(dataDir);
+  static async open(dataDir: string, logger?: Logger): Promise<SqliteStorage> {
+    const storage = new SqliteStorage(dataDir, logger);
     try {
       await storage.writer.ping();
     } catch (error) {

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { Logger } from '../logger.js';
 import type { SessionTouch, StoredUpdate } from './storage.js';
 
 /** What the writer thread is asked to do. */
@@ -37,7 +38,11 @@ export class SqliteWriter {
   private nextId = 1;
   private closed = false;
 
-  constructor(private readonly file: string) {}
+  /** `logger` hears of a thread that fails, also when no write was waiting to report it. */
+  constructor(
+    private readonly file: string,
+    private readonly logger?: Logger,
+  ) {}
 
   /** Appends the updates and applies the touches in one transaction; the last seq per session. */
   async write(updates: StoredUpdate[], touches: SessionTouch[]): Promise<Map<string, number>> {
@@ -99,8 +104,14 @@ export class SqliteWriter {
       for (const waiting of this.pending.values()) waiting.reject(error);
       this.pending.clear();
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the SQLite writer thread exited (code ${code})`)));
+    worker.on('error', (error) => {
+      this.logger?.error({ err: error }, 'SQLite writer thread failed; the next write starts a new one');
+      fail(error);
+    });
+    worker.on('exit', (code) => {
+      if (!this.closed) this.logger?.error({ code }, 'SQLite writer thread exited; the next write starts a new one');
+      fail(new Error(`the SQLite writer thread exited (code ${code})`));
+    });
     return worker;
   }
 }

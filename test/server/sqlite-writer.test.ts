@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Worker } from 'node:worker_threads';
 import * as Y from 'yjs';
+import type { Logger } from '../../server/logger.js';
 import { SqliteStorage } from '../../server/storage/sqlite-storage.js';
 import { LEGACY_ACCESS } from '../../server/storage/storage.js';
 import { tempDir } from './helpers/server.js';
@@ -22,7 +23,9 @@ describe('SQLite writes on a worker thread', () => {
   after(() => dir.remove());
 
   it('is up once opened, fails the writes a dying thread had, and takes the next one on a new thread', { timeout: 30_000 }, async () => {
-    const storage = await SqliteStorage.open(dir.dir);
+    const logged: string[] = [];
+    const logger = { error: (_fields: object, message: string) => logged.push(message) } as unknown as Logger;
+    const storage = await SqliteStorage.open(dir.dir, logger);
     try {
       const first = writerThread(storage);
       assert.ok(first, 'open() starts the writer thread');
@@ -36,6 +39,8 @@ describe('SQLite writes on a worker thread', () => {
       const inFlight = storage.write({ updates: [{ sessionId: 's1', update: insert('lost?'), at: 3 }], touches: [] });
       await assert.rejects(inFlight, /exited/, 'a write handed to a dying thread is failed, not left hanging');
       await dying.finally(() => clearInterval(keepAlive));
+      assert.equal(logged.length, 1, 'the dying thread is logged');
+      assert.match(logged[0]!, /writer thread exited/);
 
       const seqs = await storage.write({ updates: [{ sessionId: 's1', update: insert('b'), at: 4 }], touches: [{ sessionId: 's1', lastActivity: 4 }] });
       assert.notEqual(writerThread(storage), first, 'a new thread took the next write');
@@ -50,6 +55,7 @@ describe('SQLite writes on a worker thread', () => {
       await storage.close();
     }
     assert.equal(writerThread(storage), null, 'close() ends the thread');
+    assert.equal(logged.length, 1, 'an orderly close is not logged as a failure');
     await assert.rejects(storage.write({ updates: [], touches: [] }), /closed/);
   });
 });
