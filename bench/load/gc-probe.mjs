@@ -1,16 +1,10 @@
 // Preloaded into each server under test (`node --import …/gc-probe.mjs`), ours and the reference
-// alike: records every garbage-collection pause with its wall-clock time, and the event loop's
-// delay between two SIGUSR2 signals (the generator sends one when typing starts and one when it
-// ends); on SIGTERM it prints both as one `GCPROBE {json}` line.
+// alike: records every garbage-collection pause (wall-clock start and duration), and the event
+// loop's delay between two SIGUSR2 signals (the generator sends one when typing starts and one
+// when it ends); on SIGTERM it prints both as one `GCPROBE {json}` line.
 // Plain JavaScript because the reference server runs under plain Node, without a TypeScript loader.
-import { PerformanceObserver, constants, monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
-const KINDS = {
-  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
-  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
-  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
-  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
-};
 /** Bounded: a run of minutes at the largest settings makes a few thousand pauses. */
 const MAX_PAUSES = 200_000;
 const pauses = [];
@@ -18,7 +12,7 @@ const pauses = [];
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
     if (pauses.length >= MAX_PAUSES) return;
-    pauses.push([Math.round(performance.timeOrigin + entry.startTime), +entry.duration.toFixed(3), KINDS[entry.detail?.kind] ?? 'other']);
+    pauses.push([Math.round(performance.timeOrigin + entry.startTime), +entry.duration.toFixed(3)]);
   }
 }).observe({ entryTypes: ['gc'] });
 

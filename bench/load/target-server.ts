@@ -23,8 +23,8 @@ export interface TargetServer {
   stop(): Promise<ProbeReport>;
 }
 
-/** One garbage-collection pause of a server: wall-clock start (epoch ms), duration (ms), kind. */
-export type GcPause = [at: number, ms: number, kind: string];
+/** One garbage-collection pause of a server: wall-clock start (epoch ms) and duration (ms). */
+export type GcPause = [at: number, ms: number];
 
 /** How late the server's event loop ran a 10 ms timer during typing (ms), from its probe. */
 export interface LoopDelay {

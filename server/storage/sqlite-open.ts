@@ -1,5 +1,8 @@
 import Database from 'better-sqlite3';
 
+/** Appends one update to a session's log: the initial one on the main connection, the rest on the writer's. */
+export const INSERT_UPDATE_SQL = 'INSERT INTO updates (session_id, at, data) VALUES (?, ?, ?)';
+
 /** Runs `action`, retrying for up to 5 s while another connection holds the database lock. */
 export function whileBusy<T>(action: () => T): T {
   const deadline = Date.now() + 5_000;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { isLanguage } from '../../shared/languages.js';
 import type { Logger } from '../logger.js';
-import { openSqlite, whileBusy } from './sqlite-open.js';
+import { INSERT_UPDATE_SQL, openSqlite, whileBusy } from './sqlite-open.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import { parseAccess, type SessionAccess, type SessionRecord, type Storage, type StoredDocument, type WriteBatch } from './storage.js';
 
@@ -65,7 +65,7 @@ export class SqliteStorage implements Storage {
       ),
       getSession: this.db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
       updateAccess: this.db.prepare('UPDATE sessions SET access = ? WHERE id = ?'),
-      insertUpdate: this.db.prepare('INSERT INTO updates (session_id, at, data) VALUES (?, ?, ?)'),
+      insertUpdate: this.db.prepare(INSERT_UPDATE_SQL),
       getSnapshot: this.db.prepare<[string], { upto_seq: number; data: Buffer }>(
         'SELECT upto_seq, data FROM snapshots WHERE session_id = ?',
       ),

@@ -3,14 +3,14 @@
 // one every few thousand pages (an fsync: tens of milliseconds on a busy disk) ever blocks the
 // event loop that relays keystrokes.
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSqlite } from './sqlite-open.js';
+import { INSERT_UPDATE_SQL, openSqlite } from './sqlite-open.js';
 import type { WriterReply, WriterRequest } from './sqlite-writer.js';
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-writer-worker runs as a worker thread');
 const db = openSqlite((workerData as { file: string }).file);
 const statements = {
-  insertUpdate: db.prepare('INSERT INTO updates (session_id, at, data) VALUES (?, ?, ?)'),
+  insertUpdate: db.prepare(INSERT_UPDATE_SQL),
   touch: db.prepare('UPDATE sessions SET last_activity = MAX(last_activity, ?), language = COALESCE(?, language) WHERE id = ?'),
   saveSnapshot: db.prepare(
     `INSERT INTO snapshots (session_id, upto_seq, at, data) VALUES (?, ?, ?, ?)

@@ -24,9 +24,9 @@ export function awarenessFrame(update: Uint8Array): Uint8Array {
   return encoding.toUint8Array(encoder);
 }
 
-/** Whether `value` is a y-websocket participant. */
-function isYjsPeer(value: unknown): value is YjsPeer {
-  return isParticipant(value) && value.kind === 'yjs';
+/** Whether a session's participant speaks y-websocket. */
+function speaksYjs(participant: Participant): participant is YjsPeer {
+  return participant.kind === 'yjs';
 }
 
 /**
@@ -62,7 +62,7 @@ export class YjsRoom implements Attachment {
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
   ): void => {
-    const peer = isYjsPeer(origin) && this.live.participants.has(origin) ? origin : null;
+    const peer = isParticipant(origin) && speaksYjs(origin) && this.live.participants.has(origin) ? origin : null;
     if (peer) {
       if (added.length > 0) peer.holdsAwareness = true;
       if (removed.length > 0) peer.holdsAwareness = false;
@@ -75,11 +75,11 @@ export class YjsRoom implements Attachment {
 
   /** Whether a Yjs participant other than `except` is there to receive a message. */
   private hasPeers(except: unknown): boolean {
-    for (const participant of this.live.participants) if (participant !== except && isYjsPeer(participant)) return true;
+    for (const participant of this.live.participants) if (participant !== except && speaksYjs(participant)) return true;
     return false;
   }
 
   private broadcast(message: Uint8Array, except: unknown): void {
-    for (const participant of this.live.participants) if (participant !== except && isYjsPeer(participant)) participant.send(message);
+    for (const participant of this.live.participants) if (participant !== except && speaksYjs(participant)) participant.send(message);
   }
 }
