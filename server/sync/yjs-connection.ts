@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { WebSocket } from 'ws';
@@ -17,6 +18,7 @@ import type { Metrics, ProtocolMeter } from '../observability/metrics.js';
 import type { LiveSession, Participant } from '../sessions/live-session.js';
 import type { SessionHub } from '../sessions/session-hub.js';
 import { closeWith, safeSend, toBytes } from '../ws/safe-send.js';
+import { corkUntilTickEnd } from '../ws/tick-cork.js';
 import { applyAwarenessEntries, guardAwareness } from './awareness-guard.js';
 import { awarenessFrame, YjsRoom, type YjsPeer } from './yjs-room.js';
 
@@ -57,6 +59,8 @@ class YjsConnection implements Participant, YjsPeer, ConnectionLogger {
 
   constructor(
     private readonly ws: WebSocket,
+    /** The TCP connection under `ws`: corked while a callback sends, so its frames leave together. */
+    private readonly socket: Duplex,
     private readonly context: YjsContext,
     /** Numbers the connection in its log lines. */
     private readonly connId: number,
@@ -151,6 +155,7 @@ class YjsConnection implements Participant, YjsPeer, ConnectionLogger {
   }
 
   send(message: Uint8Array): void {
+    corkUntilTickEnd(this.socket);
     if (safeSend(this.ws, message)) this.context.meter?.sent(message.length);
   }
 
@@ -295,6 +300,14 @@ export interface YjsContext {
  * that arrive while the document loads and handles them only once it is fully loaded, so no sync
  * answer is ever computed from a partial document.
  */
-export function acceptYjsConnection(ws: WebSocket, sessionId: string, presented: Presented, address: string, context: YjsContext, connId: number): void {
-  new YjsConnection(ws, context, connId, sessionId, address).admit(presented);
+export function acceptYjsConnection(
+  ws: WebSocket,
+  socket: Duplex,
+  sessionId: string,
+  presented: Presented,
+  address: string,
+  context: YjsContext,
+  connId: number,
+): void {
+  new YjsConnection(ws, socket, context, connId, sessionId, address).admit(presented);
 }

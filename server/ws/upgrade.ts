@@ -89,10 +89,11 @@ export function attachWebSockets(
       sessionId: protocol === 'yjs' ? decodeURIComponent(url.pathname.slice('/yjs/'.length)) : '',
       token: url.searchParams.get('token') ?? undefined,
     };
-    target.handleUpgrade(req, socket, head, (ws: WebSocket) => onSocket(ws, accepted));
+    target.handleUpgrade(req, socket, head, (ws: WebSocket) => onSocket(ws, socket, accepted));
   });
 
-  const onSocket = (ws: WebSocket, { protocol, address, sessionId, token }: Accepted): void => {
+  /** `socket` is the connection `ws` speaks over (the Yjs side corks it to batch its frames). */
+  const onSocket = (ws: WebSocket, socket: Duplex, { protocol, address, sessionId, token }: Accepted): void => {
     const connId = nextConnectionId++;
     // A Yjs connection logs through itself; a logger object per socket is for the other cases.
     const log = (): ConnectionLogger => new LazyChildLogger(logger, connId, protocol === 'yjs' ? '/yjs' : '/ws', sessionId);
@@ -105,7 +106,7 @@ export function attachWebSockets(
     }
     if (protocol === 'yjs') {
       // y-websocket puts the room after the server URL: /yjs/<sessionId>?token=… (its `params`).
-      return acceptYjsConnection(ws, sessionId, { token }, address, yjsContext, connId);
+      return acceptYjsConnection(ws, socket, sessionId, { token }, address, yjsContext, connId);
     }
     const jsonLog = log();
     logErrors(ws, jsonLog);
