@@ -62,7 +62,7 @@ async function onFreshServer<T>(kind: TargetKind, mode: GeneratorConfig['mode'],
   const server = await startTarget(kind, {
     storage: options.storage,
     ourBundle,
-    cpuProfDir: kind === 'ours' && mode === 'load' ? options.cpuProfDir : undefined,
+    cpuProfDir: mode === 'load' && options.cpuProfDir ? path.join(options.cpuProfDir, kind) : undefined,
     inspect: mode === 'idle',
   });
   let result: T;

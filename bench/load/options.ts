@@ -22,7 +22,7 @@ export interface LoadOptions {
   connectConcurrency: number;
   storage: LoadStorage;
   targets: TargetKind[];
-  /** Directory for V8 CPU profiles of our server and of the generators (`node --cpu-prof`); undefined takes none. */
+  /** Directory for V8 CPU profiles of both servers (`ours/`, `reference/`) and of the generators (`node --cpu-prof`); undefined takes none. */
   cpuProfDir: string | undefined;
   /** Git revision of our server to bundle and measure (e.g. `HEAD`); undefined takes the working tree. */
   serverRev: string | undefined;

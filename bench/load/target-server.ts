@@ -42,7 +42,7 @@ export interface ProbeReport {
 /** Preloaded into both servers: reports their GC pauses and event-loop delay when they stop (see the file). */
 const GC_PROBE = ['--import', path.join(ROOT, 'bench', 'load', 'gc-probe.mjs')];
 
-/** How to start ours or the reference; ours optionally with a CPU profile written to `cpuProfDir`. */
+/** How to start ours or the reference, optionally with a CPU profile written to `cpuProfDir`. */
 export interface TargetOptions {
   storage: LoadStorage;
   /** Our server's bundle (from `buildServer`). */
@@ -89,9 +89,9 @@ export async function startTarget(kind: TargetKind, options: TargetOptions): Pro
   let child: ChildProcess;
   const inspectPort = options.inspect ? await freePort() : undefined;
   const inspect = inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [];
+  const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProfDir)}`] : [];
   if (kind === 'ours') {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'interview-room-load-'));
-    const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProfDir)}`] : [];
     child = spawnNode([...GC_PROBE, ...inspect, ...profile, options.ourBundle], {
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -106,7 +106,7 @@ export async function startTarget(kind: TargetKind, options: TargetOptions): Pro
       MAX_CONNECTIONS_PER_IP: '1000000',
     }, ['ignore', 'pipe', 'pipe']);
   } else {
-    child = spawnNode([...GC_PROBE, ...inspect, path.join(ROOT, 'node_modules', '@y', 'websocket-server', 'src', 'server.js')], { HOST: '127.0.0.1', PORT: String(port) }, ['ignore', 'pipe', 'pipe']);
+    child = spawnNode([...GC_PROBE, ...inspect, ...profile, path.join(ROOT, 'node_modules', '@y', 'websocket-server', 'src', 'server.js')], { HOST: '127.0.0.1', PORT: String(port) }, ['ignore', 'pipe', 'pipe']);
   }
   // The last lines the server wrote, shown if it fails; the rest is dropped so a chatty server cannot fill memory.
   const output: string[] = [];
