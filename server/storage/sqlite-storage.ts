@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { isLanguage } from '../../shared/languages.js';
 import type { Logger } from '../logger.js';
 import { INSERT_UPDATE_SQL, openSqlite, whileBusy } from './sqlite-open.js';
-import { SqliteWriter } from './sqlite-writer.js';
+import { MOVE_DEFAULTS, SqliteWriter, type WriterOptions } from './sqlite-writer.js';
 import { parseAccess, type SessionAccess, type SessionRecord, type Storage, type StoredDocument, type WriteBatch } from './storage.js';
 
 /** Schema versions, applied in order; `PRAGMA user_version` records how many ran. */
@@ -29,6 +29,17 @@ const MIGRATIONS: string[] = [
      data BLOB NOT NULL
    );`,
   `ALTER TABLE sessions ADD COLUMN access TEXT;`,
+  // New updates are appended here and moved into \`updates\` in bulk (see sqlite-open.ts). Its seq
+  // continues the log's: both tables share one sequence, so snapshots and loads order them as one.
+  `CREATE TABLE recent_updates (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     session_id TEXT NOT NULL REFERENCES sessions(id),
+     at INTEGER NOT NULL,
+     data BLOB NOT NULL
+   );
+   INSERT INTO sqlite_sequence (name, seq) SELECT 'recent_updates', MAX(
+     COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'updates'), 0),
+     COALESCE((SELECT MAX(seq) FROM updates), 0));`,
 ];
 
 interface SessionRow {
@@ -51,14 +62,17 @@ export class SqliteStorage implements Storage {
   private readonly writer: SqliteWriter;
   private readonly statements;
 
-  /** `logger` hears of writer-thread failures (writes waiting on it are failed and retried anyway). */
-  constructor(dataDir: string, logger?: Logger) {
+  /**
+   * `logger` hears of writer-thread failures (writes waiting on it are failed and retried anyway);
+   * `move` sets when recent updates go under their sessions (tests move after every write).
+   */
+  constructor(dataDir: string, logger?: Logger, move: Omit<WriterOptions, 'file'> = MOVE_DEFAULTS) {
     fs.mkdirSync(dataDir, { recursive: true });
     const file = path.join(dataDir, 'sessions.db');
     this.db = openSqlite(file);
     // Instances sharing the file migrate once: migrating takes a lock SQLite does not wait for.
     whileBusy(() => this.migrate());
-    this.writer = new SqliteWriter(file, logger);
+    this.writer = new SqliteWriter({ file, ...move }, logger);
     this.statements = {
       insertSession: this.db.prepare(
         'INSERT INTO sessions (id, created_at, last_activity, language, access) VALUES (?, ?, ?, ?, ?)',
@@ -69,21 +83,26 @@ export class SqliteStorage implements Storage {
       getSnapshot: this.db.prepare<[string], { upto_seq: number; data: Buffer }>(
         'SELECT upto_seq, data FROM snapshots WHERE session_id = ?',
       ),
-      updatesAfter: this.db.prepare<[string, number], { seq: number; data: Buffer }>(
-        'SELECT seq, data FROM updates WHERE session_id = ? AND seq > ? ORDER BY seq',
+      // Each reads both tables in one statement, so in one snapshot: a move committing meanwhile
+      // can neither hide an update nor show it twice. The recent table is a few seconds of the log.
+      updatesAfter: this.db.prepare<{ id: string; after: number }, { seq: number; data: Buffer }>(
+        `SELECT seq, data FROM updates WHERE session_id = :id AND seq > :after
+         UNION ALL SELECT seq, data FROM recent_updates WHERE session_id = :id AND seq > :after ORDER BY seq`,
       ),
-      lastSeq: this.db.prepare<[string], { seq: number | null }>(
-        'SELECT MAX(seq) AS seq FROM updates WHERE session_id = ?',
+      lastSeq: this.db.prepare<{ id: string }, { seq: number | null }>(
+        `SELECT MAX(seq) AS seq FROM (SELECT MAX(seq) AS seq FROM updates WHERE session_id = :id
+         UNION ALL SELECT MAX(seq) FROM recent_updates WHERE session_id = :id)`,
       ),
-      history: this.db.prepare<[string], { seq: number; at: number; data: Buffer }>(
-        'SELECT seq, at, data FROM updates WHERE session_id = ? ORDER BY seq',
+      history: this.db.prepare<{ id: string }, { seq: number; at: number; data: Buffer }>(
+        `SELECT seq, at, data FROM updates WHERE session_id = :id
+         UNION ALL SELECT seq, at, data FROM recent_updates WHERE session_id = :id ORDER BY seq`,
       ),
     };
   }
 
   /** Opens the file and waits until the writer thread is up, so the first flush is not late. */
-  static async open(dataDir: string, logger?: Logger): Promise<SqliteStorage> {
-    const storage = new SqliteStorage(dataDir, logger);
+  static async open(dataDir: string, logger?: Logger, move?: Omit<WriterOptions, 'file'>): Promise<SqliteStorage> {
+    const storage = new SqliteStorage(dataDir, logger, move);
     try {
       await storage.writer.ping();
     } catch (error) {
@@ -123,8 +142,8 @@ export class SqliteStorage implements Storage {
 
   async loadDocument(id: string): Promise<StoredDocument> {
     const snapshot = this.statements.getSnapshot.get(id);
-    const rows = this.statements.updatesAfter.all(id, snapshot?.upto_seq ?? 0);
-    const lastSeq = rows.at(-1)?.seq ?? this.statements.lastSeq.get(id)?.seq ?? 0;
+    const rows = this.statements.updatesAfter.all({ id, after: snapshot?.upto_seq ?? 0 });
+    const lastSeq = rows.at(-1)?.seq ?? this.statements.lastSeq.get({ id })?.seq ?? 0;
     return {
       snapshot: snapshot ? new Uint8Array(snapshot.data) : null,
       updates: rows.map((row) => new Uint8Array(row.data)),
@@ -138,7 +157,7 @@ export class SqliteStorage implements Storage {
   }
 
   async history(id: string): Promise<Array<{ seq: number; at: number; update: Uint8Array }>> {
-    return this.statements.history.all(id).map((row) => ({ seq: row.seq, at: row.at, update: new Uint8Array(row.data) }));
+    return this.statements.history.all({ id }).map((row) => ({ seq: row.seq, at: row.at, update: new Uint8Array(row.data) }));
   }
 
   async ping(): Promise<void> {

@@ -3,14 +3,18 @@
 // one every few thousand pages (an fsync: tens of milliseconds on a busy disk) ever blocks the
 // event loop that relays keystrokes.
 import { parentPort, workerData } from 'node:worker_threads';
-import { INSERT_UPDATE_SQL, openSqlite } from './sqlite-open.js';
-import type { WriterReply, WriterRequest } from './sqlite-writer.js';
+import { DELETE_MOVED_SQL, INSERT_UPDATE_SQL, MOVE_RECENT_SQL, openSqlite } from './sqlite-open.js';
+import type { WriterOptions, WriterReply, WriterRequest } from './sqlite-writer.js';
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-writer-worker runs as a worker thread');
-const db = openSqlite((workerData as { file: string }).file);
+const options = workerData as WriterOptions;
+const db = openSqlite(options.file);
 const statements = {
   insertUpdate: db.prepare(INSERT_UPDATE_SQL),
+  lastRecent: db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM recent_updates'),
+  moveRecent: db.prepare(MOVE_RECENT_SQL),
+  deleteMoved: db.prepare(DELETE_MOVED_SQL),
   touch: db.prepare('UPDATE sessions SET last_activity = MAX(last_activity, ?), language = COALESCE(?, language) WHERE id = ?'),
   saveSnapshot: db.prepare(
     `INSERT INTO snapshots (session_id, upto_seq, at, data) VALUES (?, ?, ?, ?)
@@ -18,6 +22,40 @@ const statements = {
      WHERE excluded.upto_seq > snapshots.upto_seq`,
   ),
 };
+
+/** Moves the recent updates (those of other connections to the file too) under their sessions. */
+const moveRecent = db.transaction((): void => {
+  const upto = statements.lastRecent.get()?.seq;
+  if (upto == null) return;
+  statements.moveRecent.run(upto);
+  statements.deleteMoved.run(upto);
+});
+
+/** Updates appended since the last move, and when that was. */
+let recentRows = 0;
+let lastMove = Date.now();
+
+/**
+ * Moves the recent updates once enough have gathered: `moveRows` bounds how long a move holds up
+ * the next batch (a few tens of ms), `moveEveryMs` how long updates wait outside the index.
+ */
+function moveDue(): boolean {
+  return recentRows > 0 && (recentRows >= options.moveRows || Date.now() - lastMove >= options.moveEveryMs);
+}
+
+/** A failed move loses nothing (the updates stay readable where they are): it is reported, and retried later. */
+function tryMoving(): void {
+  lastMove = Date.now();
+  try {
+    moveRecent();
+    recentRows = 0;
+  } catch (error) {
+    port!.postMessage({ id: 0, ok: false, message: `moving recent updates failed: ${error instanceof Error ? error.message : String(error)}` } satisfies WriterReply);
+  }
+}
+
+// What a crash left in the recent table goes under its sessions before the first write.
+moveRecent();
 
 /** One batch in one transaction: all of it or, on any error, none of it. */
 const writeBatch = db.transaction((request: Extract<WriterRequest, { op: 'write' }>): Array<[string, number]> => {
@@ -36,12 +74,14 @@ port.on('message', (request: WriterRequest) => {
   try {
     if (request.op === 'write') {
       reply = { id: request.id, ok: true, lastSeq: writeBatch(request) };
+      recentRows += request.updates.length;
     } else if (request.op === 'snapshot') {
       statements.saveSnapshot.run(request.sessionId, request.uptoSeq, request.at, request.state);
       reply = { id: request.id, ok: true, lastSeq: [] };
     } else if (request.op === 'ping') {
       reply = { id: request.id, ok: true, lastSeq: [] };
     } else {
+      tryMoving();
       db.close();
       reply = { id: request.id, ok: true, lastSeq: [] };
       port.postMessage(reply);
@@ -52,4 +92,6 @@ port.on('message', (request: WriterRequest) => {
     reply = { id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) };
   }
   port.postMessage(reply);
+  // After the reply: the write queue has its answer while the move runs.
+  if (request.op === 'write' && reply.ok && moveDue()) tryMoving();
 });

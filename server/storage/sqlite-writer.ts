@@ -9,8 +9,20 @@ export type WriterRequest =
   | { id: number; op: 'ping' }
   | { id: number; op: 'close' };
 
-/** Its answer: for a write, the last sequence number written per session. */
+/** Its answer: for a write, the last sequence number written per session. Id 0: a failure no request waits for. */
 export type WriterReply = { id: number; ok: true; lastSeq: Array<[string, number]> } | { id: number; ok: false; message: string };
+
+/** What the thread is started with. */
+export interface WriterOptions {
+  file: string;
+  /** Recent updates are moved under their sessions once this many have gathered… */
+  moveRows: number;
+  /** …or this long after the last move, whichever comes first (checked after each write). */
+  moveEveryMs: number;
+}
+
+/** Defaults: a move of 5,000 updates holds the next batch up for ~30 ms. */
+export const MOVE_DEFAULTS = { moveRows: 5_000, moveEveryMs: 2_000 } as const;
 
 /**
  * Starts the worker's entry, which sits beside this module: `sqlite-writer-worker.js` in the
@@ -40,7 +52,7 @@ export class SqliteWriter {
 
   /** `logger` hears of a thread that fails, also when no write was waiting to report it. */
   constructor(
-    private readonly file: string,
+    private readonly options: WriterOptions,
     private readonly logger?: Logger,
   ) {}
 
@@ -88,12 +100,15 @@ export class SqliteWriter {
   }
 
   private start(): Worker {
-    const worker = startWorker({ file: this.file });
+    const worker = startWorker(this.options);
     // An idle writer must not keep the process alive; one with requests in flight does.
     worker.unref();
     worker.on('message', (reply: WriterReply) => {
       const waiting = this.pending.get(reply.id);
-      if (!waiting) return;
+      if (!waiting) {
+        if (!reply.ok) this.logger?.error({ reason: reply.message }, 'SQLite writer thread failed at its own work');
+        return;
+      }
       this.pending.delete(reply.id);
       if (this.pending.size === 0) worker.unref();
       if (reply.ok) waiting.resolve(reply.lastSeq);

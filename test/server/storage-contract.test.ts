@@ -36,6 +36,14 @@ const engines: Record<string, () => Promise<Engine>> = {
     dirs.push(dir);
     return { storage: new SqliteStorage(dir.dir), reopen: async () => new SqliteStorage(dir.dir) };
   },
+  // The writer files recent updates under their sessions after every write: reads then meet the
+  // log split between both tables, and moves racing them.
+  'sqlite, moving recent updates after every write': async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const eager = { moveRows: 1, moveEveryMs: 0 };
+    return { storage: new SqliteStorage(dir.dir, undefined, eager), reopen: async () => new SqliteStorage(dir.dir, undefined, eager) };
+  },
   // Each test gets a fresh schema in the shared database, dropped afterwards.
   postgres: async () => {
     const schema = uniqueSchema();
