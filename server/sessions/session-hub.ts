@@ -203,6 +203,7 @@ export class SessionHub {
     await Promise.allSettled(this.loading.values());
     for (const live of this.live.values()) {
       for (const participant of [...live.participants]) participant.close(closeCode, reason);
+      this.queue.touch({ sessionId: live.id, lastActivity: live.record.lastActivity });
     }
     await this.queue.close();
     for (const live of [...this.live.values()]) {
@@ -317,8 +318,10 @@ export class SessionHub {
 
   private async unload(live: LiveSession): Promise<void> {
     if (live.participants.size > 0 || this.live.get(live.id) !== live) return;
+    // The queue stores a typing session's activity once per touch period: the exact last one now.
+    this.queue.touch({ sessionId: live.id, lastActivity: live.record.lastActivity });
     try {
-      if (this.queue.hasPending(live.id)) await this.queue.flush();
+      await this.queue.flush();
       await this.snapshot(live);
     } catch (error) {
       // Keep the document: it is the only complete copy until storage takes the writes.

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { MemoryStorage } from '../../server/storage/memory-storage.js';
 import { connectYjs, JsonClient } from './helpers/clients.js';
-import { createSession, sleep, startTestServer, waitFor, wsBase } from './helpers/server.js';
+import { createSession, sleep, startTestServer, waitFor, waitForAsync, wsBase } from './helpers/server.js';
 
 /** Memory storage whose writes can be made to fail, like a full disk or a lost database. */
 class FlakyStorage extends MemoryStorage {
@@ -40,6 +40,38 @@ describe('session lifecycle', () => {
       assert.equal(again.text.toString(), 'base + edit during outage');
       again.destroy();
     } finally {
+      await server.close();
+    }
+  });
+
+  it("stores a typing session's activity once per touch period, and its exact last activity when it unloads", async () => {
+    const storage = new MemoryStorage();
+    const server = await startTestServer({ UNLOAD_GRACE: '100ms', FLUSH_INTERVAL: '10ms' }, { storage });
+    let client: Awaited<ReturnType<typeof connectYjs>> | undefined;
+    try {
+      const { id } = await createSession(server.url);
+      client = await connectYjs(server.url, id);
+      const logged = async (): Promise<number> => (await storage.history(id)).length;
+      const stored = async (): Promise<number> => (await storage.getSession(id))!.lastActivity;
+      const before = await logged();
+      client.text.insert(0, 'a');
+      await waitForAsync(async () => (await logged()) === before + 1, 'the first keystroke stored');
+      const first = (await storage.history(id)).at(-1)!.at;
+      assert.equal(await stored(), first, "the period's first update stores its time");
+      await sleep(30);
+      client.text.insert(1, 'b');
+      await waitForAsync(async () => (await logged()) === before + 2, 'the second keystroke stored');
+      const second = (await storage.history(id)).at(-1)!.at;
+      assert.ok(second > first);
+      assert.equal(await stored(), first, 'a later update in the same period leaves the row alone');
+      const shown = (await (await fetch(`${server.url}/api/sessions/${id}`)).json()) as { lastActivity: string };
+      assert.equal(Date.parse(shown.lastActivity), second, 'the loaded session itself knows its last activity');
+      client.destroy();
+      client = undefined;
+      await waitFor(() => !server.hub.isLoaded(id), 'the session unloaded');
+      assert.equal(await stored(), second, 'unloading stores the exact last activity');
+    } finally {
+      client?.destroy();
       await server.close();
     }
   });
