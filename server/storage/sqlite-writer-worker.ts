@@ -47,7 +47,9 @@ function moveDue(): boolean {
 function tryMoving(): void {
   lastMove = Date.now();
   try {
-    moveRecent();
+    // IMMEDIATE: another connection's append between this transaction's read and its first write
+    // would otherwise fail it with SQLITE_BUSY_SNAPSHOT instead of waiting for the lock.
+    moveRecent.immediate();
     recentRows = 0;
   } catch (error) {
     port!.postMessage({ id: 0, ok: false, message: `moving recent updates failed: ${error instanceof Error ? error.message : String(error)}` } satisfies WriterReply);
@@ -55,7 +57,7 @@ function tryMoving(): void {
 }
 
 // What a crash left in the recent table goes under its sessions before the first write.
-moveRecent();
+tryMoving();
 
 /** One batch in one transaction: all of it or, on any error, none of it. */
 const writeBatch = db.transaction((request: Extract<WriterRequest, { op: 'write' }>): Array<[string, number]> => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import * as Y from 'yjs';
+import type { Logger } from '../../server/logger.js';
 import { SqliteStorage } from '../../server/storage/sqlite-storage.js';
 import { LEGACY_ACCESS, type SessionRecord } from '../../server/storage/storage.js';
 import { tempDir } from './helpers/server.js';
@@ -125,6 +126,30 @@ describe('SQLite update log: appended unindexed, filed under sessions in bulk', 
       await storage.ping();
       assert.deepEqual(rows(dir), { recent: 0, indexed: 4 });
       assert.equal(rebuild(await storage.loadDocument('a')), 'abcd');
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('reports a move that fails, and keeps the updates readable where they are', async () => {
+    const dir = fresh();
+    const errors: Array<{ fields: { reason?: string }; message: string }> = [];
+    const logger = { error: (fields: { reason?: string }, message: string) => errors.push({ fields, message }) } as unknown as Logger;
+    const a = typist();
+    const storage = await SqliteStorage.open(dir, logger, { moveRows: 1, moveEveryMs: Number.MAX_SAFE_INTEGER });
+    try {
+      a.type('ab');
+      await storage.createSession(record('a'), a.updates.shift()!);
+      // A row already holding the next seq in the indexed table makes the move's INSERT fail.
+      const db = new Database(path.join(dir, 'sessions.db'));
+      db.prepare("INSERT INTO updates (seq, session_id, at, data) VALUES (2, 'a', 0, x'00')").run();
+      db.close();
+      await storage.write({ updates: [{ sessionId: 'a', update: a.updates.shift()!, at: 2 }], touches: [] });
+      await storage.ping();
+      assert.equal(errors.length, 1, 'the failed move is logged');
+      assert.match(errors[0]!.fields.reason ?? '', /moving recent updates failed: UNIQUE constraint/);
+      const history = await storage.history('a');
+      assert.deepEqual(history.map((entry) => entry.at).sort(), [0, 1, 2], 'the written updates are all still there');
     } finally {
       await storage.close();
     }
