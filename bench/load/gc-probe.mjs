@@ -31,7 +31,7 @@ process.on('SIGUSR2', () => {
   }
   delay.disable();
   const late = (ns) => Math.max(0, +(ns / 1e6 - RESOLUTION_MS).toFixed(2));
-  loop = { p50: late(delay.percentile(50)), p99: late(delay.percentile(99)), max: late(delay.max) };
+  loop = { p99: late(delay.percentile(99)), max: late(delay.max) };
 });
 
 process.on('SIGTERM', () => {

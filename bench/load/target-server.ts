@@ -28,7 +28,6 @@ export type GcPause = [at: number, ms: number];
 
 /** How late the server's event loop ran a 10 ms timer during typing (ms), from its probe. */
 export interface LoopDelay {
-  p50: number;
   p99: number;
   max: number;
 }

@@ -4,18 +4,9 @@ import Database from 'better-sqlite3';
  * Appends one update to the log: the initial one on the main connection, the rest on the writer's.
  * Updates land in `recent_updates`, which has no index: an index on the session spreads each
  * batch over one B-tree page per typing session, and writing those pages (and checkpointing them)
- * was most of the writer's work. `MOVE_RECENT_SQL` files them under the session later, in bulk.
+ * was most of the writer's work. The writer thread files them under their sessions later, in bulk.
  */
 export const INSERT_UPDATE_SQL = 'INSERT INTO recent_updates (session_id, at, data) VALUES (?, ?, ?)';
-
-/**
- * Moves every recent update into the session-indexed `updates` table, keeping its seq. Run in one
- * transaction with `DELETE_MOVED_SQL`; grouped by session, so each session's page of the index is
- * written once per move instead of once per batch.
- */
-export const MOVE_RECENT_SQL = `INSERT INTO updates (seq, session_id, at, data)
-  SELECT seq, session_id, at, data FROM recent_updates WHERE seq <= ? ORDER BY session_id, seq`;
-export const DELETE_MOVED_SQL = 'DELETE FROM recent_updates WHERE seq <= ?';
 
 /** Runs `action`, retrying for up to 5 s while another connection holds the database lock. */
 export function whileBusy<T>(action: () => T): T {

@@ -3,7 +3,7 @@
 // one every few thousand pages (an fsync: tens of milliseconds on a busy disk) ever blocks the
 // event loop that relays keystrokes.
 import { parentPort, workerData } from 'node:worker_threads';
-import { DELETE_MOVED_SQL, INSERT_UPDATE_SQL, MOVE_RECENT_SQL, openSqlite } from './sqlite-open.js';
+import { INSERT_UPDATE_SQL, openSqlite } from './sqlite-open.js';
 import type { WriterOptions, WriterReply, WriterRequest } from './sqlite-writer.js';
 
 const port = parentPort;
@@ -12,9 +12,12 @@ const options = workerData as WriterOptions;
 const db = openSqlite(options.file);
 const statements = {
   insertUpdate: db.prepare(INSERT_UPDATE_SQL),
-  lastRecent: db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM recent_updates'),
-  moveRecent: db.prepare(MOVE_RECENT_SQL),
-  deleteMoved: db.prepare(DELETE_MOVED_SQL),
+  // Grouped by session, so each session's page of the index is written once per move instead of
+  // once per batch; each update keeps its seq.
+  moveRecent: db.prepare(
+    'INSERT INTO updates (seq, session_id, at, data) SELECT seq, session_id, at, data FROM recent_updates ORDER BY session_id, seq',
+  ),
+  deleteRecent: db.prepare('DELETE FROM recent_updates'),
   touch: db.prepare('UPDATE sessions SET last_activity = MAX(last_activity, ?), language = COALESCE(?, language) WHERE id = ?'),
   saveSnapshot: db.prepare(
     `INSERT INTO snapshots (session_id, upto_seq, at, data) VALUES (?, ?, ?, ?)
@@ -23,12 +26,15 @@ const statements = {
   ),
 };
 
-/** Moves the recent updates (those of other connections to the file too) under their sessions. */
+/**
+ * Moves the recent updates (those of other connections to the file too) under their sessions. Run
+ * IMMEDIATE: holding the write lock from the start, nobody can append between the copy and the
+ * delete, and another connection's append cannot leave the transaction's snapshot stale
+ * (SQLITE_BUSY_SNAPSHOT) where it should wait for the lock.
+ */
 const moveRecent = db.transaction((): void => {
-  const upto = statements.lastRecent.get()?.seq;
-  if (upto == null) return;
-  statements.moveRecent.run(upto);
-  statements.deleteMoved.run(upto);
+  statements.moveRecent.run();
+  statements.deleteRecent.run();
 });
 
 /** Updates appended since the last move, and when that was. */
@@ -47,8 +53,6 @@ function moveDue(): boolean {
 function tryMoving(): void {
   lastMove = Date.now();
   try {
-    // IMMEDIATE: another connection's append between this transaction's read and its first write
-    // would otherwise fail it with SQLITE_BUSY_SNAPSHOT instead of waiting for the lock.
     moveRecent.immediate();
     recentRows = 0;
   } catch (error) {
