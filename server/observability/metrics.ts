@@ -1,4 +1,5 @@
 import client from 'prom-client';
+import { BucketHistogram, type HistogramCounts } from './bucket-histogram.js';
 
 /** Which endpoint a connection or message belongs to. */
 export type Protocol = 'yjs' | 'json';
@@ -12,7 +13,7 @@ export class Metrics {
   readonly registry = new client.Registry();
   readonly messages: client.Counter<'protocol' | 'direction'>;
   readonly bytes: client.Counter<'protocol' | 'direction'>;
-  readonly fanout: client.Histogram<'protocol'>;
+  readonly fanout: BucketHistogram;
   readonly storageWrite: client.Histogram<'outcome'>;
   readonly errors: client.Counter<'kind'>;
   readonly sessionDuration: client.Histogram;
@@ -60,13 +61,14 @@ export class Metrics {
         for (const meter of meters.values()) meter.report(this, 'bytes');
       },
     });
-    this.fanout = new client.Histogram({
-      name: 'interview_update_fanout_seconds',
-      help: 'From an edit arriving to its delivery being queued for every other participant of this instance.',
-      labelNames: ['protocol'],
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
-      registers,
-    });
+    // Observed once per edit: see BucketHistogram for why it is not one of prom-client's.
+    this.fanout = new BucketHistogram(
+      'interview_update_fanout_seconds',
+      'From an edit arriving to its delivery being queued for every other participant of this instance.',
+      'protocol',
+      [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      this.registry,
+    );
     this.storageWrite = new client.Histogram({
       name: 'interview_storage_write_seconds',
       help: 'Duration of one batched storage write (one transaction).',
@@ -118,19 +120,19 @@ export class Metrics {
 /**
  * What every connection of one protocol updates: frames and bytes in and out, and fan-out time.
  * One per protocol, shared by all its connections. The counts are plain numbers reported to the
- * Prometheus counters when they are scraped; only the fan-out histogram is observed directly.
+ * Prometheus counters when they are scraped, and the fan-out times go into plain bucket counts.
  */
 export class ProtocolMeter {
   private readonly counted = { messages: { in: 0, out: 0 }, bytes: { in: 0, out: 0 } };
   private readonly reported = { messages: { in: 0, out: 0 }, bytes: { in: 0, out: 0 } };
   /** From an edit arriving to its delivery being queued for the other participants. */
-  readonly fanout: client.Histogram.Internal<'protocol'>;
+  readonly fanout: HistogramCounts;
 
   constructor(
     metrics: Metrics,
     private readonly protocol: Protocol,
   ) {
-    this.fanout = metrics.fanout.labels({ protocol });
+    this.fanout = metrics.fanout.labels(protocol);
   }
 
   /** Counts a frame received from a client. */
