@@ -154,6 +154,23 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/**
+ * The two-sided sign test's p-value for `wins` of `n` paired rounds: how likely a split at least
+ * this uneven is when neither server is faster and each round's winner is a coin toss. Round-to-round
+ * noise on a shared machine moves the p99 by as much as the servers differ at low load, so a ratio
+ * of medians alone does not say whether a difference is real.
+ */
+export function signTestP(wins: number, n: number): number {
+  const tail = Math.min(wins, n - wins);
+  let probability = 0;
+  let ways = 1; // n choose k, for k = 0, 1, …
+  for (let k = 0; k <= tail; k++) {
+    probability += ways / 2 ** n;
+    ways = (ways * (n - k)) / (k + 1);
+  }
+  return Math.min(1, 2 * probability);
+}
+
 /** Each target's results, one per round. */
 export type RoundResults = Map<TargetKind, TargetResult[]>;
 
@@ -198,7 +215,7 @@ export async function loadBench(options: LoadOptions): Promise<RoundResults> {
     const reference = results.get('reference');
     if (ours && reference) {
       const lower = ours.filter((r, i) => r.p99Ms < reference[i]!.p99Ms).length;
-      console.log(`ours had the lower fan-out p99 in ${lower} of ${options.rounds} rounds`);
+      console.log(`ours had the lower fan-out p99 in ${lower} of ${options.rounds} rounds (two-sided sign test: p = ${signTestP(lower, options.rounds).toFixed(2)})`);
     }
   }
   for (const [target, list] of results) {
