@@ -24,7 +24,8 @@ export const TOUCH_PERIOD_MS = 5_000;
 export class WriteQueue {
   private updates: StoredUpdate[] = [];
   private touches = new Map<string, SessionTouch>();
-  private readonly pendingBySession = new Map<string, number>();
+  /** The batch being written right now: it has left `updates` but is not stored yet. */
+  private writing: StoredUpdate[] | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private failures = 0;
@@ -47,7 +48,6 @@ export class WriteQueue {
    */
   push(update: StoredUpdate): void {
     this.updates.push(update);
-    this.pendingBySession.set(update.sessionId, (this.pendingBySession.get(update.sessionId) ?? 0) + 1);
     if (update.at - this.periodStart >= TOUCH_PERIOD_MS) {
       this.periodStart = update.at;
       this.touchedInPeriod.clear();
@@ -68,9 +68,14 @@ export class WriteQueue {
     this.schedule(this.options.intervalMs);
   }
 
-  /** Whether updates of the session are still waiting to be written. */
+  /**
+   * Whether updates of the session are still waiting to be written (queued or in the batch being
+   * written). A scan: it serves diagnostics and tests, and a count kept per session would cost
+   * every keystroke a map update.
+   */
   hasPending(sessionId: string): boolean {
-    return (this.pendingBySession.get(sessionId) ?? 0) > 0 || this.touches.has(sessionId);
+    const ofSession = (update: StoredUpdate): boolean => update.sessionId === sessionId;
+    return this.touches.has(sessionId) || this.updates.some(ofSession) || (this.writing?.some(ofSession) ?? false);
   }
 
   /** Number of updates not yet written. */
@@ -87,16 +92,12 @@ export class WriteQueue {
     const touches = this.touches;
     this.updates = [];
     this.touches = new Map();
+    this.writing = updates;
     const run = (async () => {
       const started = performance.now();
       try {
         const lastSeq = await this.storage.write({ updates, touches: [...touches.values()] });
         this.options.onTimed?.((performance.now() - started) / 1000, true);
-        for (const { sessionId } of updates) {
-          const left = (this.pendingBySession.get(sessionId) ?? 1) - 1;
-          if (left > 0) this.pendingBySession.set(sessionId, left);
-          else this.pendingBySession.delete(sessionId);
-        }
         this.failures = 0;
         this.options.onWritten?.(lastSeq);
       } catch (error) {
@@ -115,6 +116,7 @@ export class WriteQueue {
       await run;
     } finally {
       this.running = null;
+      this.writing = null;
     }
   }
 
