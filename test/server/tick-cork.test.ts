@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { corkUntilTickEnd } from '../../server/ws/tick-cork.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { corkUntilTickEnd, setCorking } from '../../server/ws/tick-cork.js';
 
 /** A connected pair of TCP sockets on 127.0.0.1; `received` collects what reaches the client. */
 async function socketPair(): Promise<{ server: net.Socket; client: net.Socket; received: () => string; close: () => Promise<void> }> {
@@ -58,8 +59,11 @@ describe('frames sent in one callback leave in one write', () => {
   let pair: Awaited<ReturnType<typeof socketPair>>;
   before(async () => {
     pair = await socketPair();
+    // The loop of a test is idle: hold frames whatever the load (the last test covers the load).
+    setCorking('always');
   });
   after(async () => {
+    setCorking('load');
     await pair.close();
   });
 
@@ -86,6 +90,36 @@ describe('frames sent in one callback leave in one write', () => {
     pair.server.write('d;');
     await until(() => pair.received().endsWith('c;d;'));
     assert.equal(counts.calls, 3);
+  });
+
+  it('holds frames only while the event loop is busy', async () => {
+    setCorking('load');
+    const sendTwo = (first: string, second: string): void => {
+      corkUntilTickEnd(pair.server);
+      pair.server.write(first);
+      corkUntilTickEnd(pair.server);
+      pair.server.write(second);
+    };
+    sendTwo('idle1;', 'idle2;');
+    // Over two windows of an idle loop.
+    await sleep(1_200);
+    let counts = countWrites(pair.server);
+    sendTwo('e;', 'f;');
+    assert.equal(counts.calls, 2, 'an idle loop sends each frame at once');
+    await until(() => pair.received().endsWith('e;f;'));
+    // A busy loop: callbacks of 20 ms back to back, for over two windows.
+    const busyUntil = Date.now() + 1_200;
+    while (Date.now() < busyUntil) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const spinUntil = Date.now() + 20;
+      while (Date.now() < spinUntil);
+    }
+    counts = countWrites(pair.server);
+    sendTwo('g;', 'h;');
+    assert.equal(counts.calls, 0, 'a busy loop holds the frames until the callback ends');
+    await until(() => pair.received().endsWith('g;h;'));
+    assert.deepEqual(counts, { calls: 1, chunks: 2 });
+    setCorking('always');
   });
 
   it('ignores a destroyed socket', async () => {
