@@ -56,7 +56,7 @@ export class BucketHistogram {
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
 
-  /** Forgets every observation (`Registry.resetMetrics`). */
+  /** Forgets every observation (`Registry.resetMetrics`); the label values stay, at zero, as their holders keep them. */
   reset(): void {
     for (const counts of this.children.values()) counts.clear();
   }
@@ -73,8 +73,9 @@ export class HistogramCounts {
     this.counts = new Float64Array(bounds.length + 1);
   }
 
-  /** Records one observation of `value` (in the metric's unit). */
+  /** Records one observation of `value` (in the metric's unit); like prom-client, refuses a non-finite one. */
   observe(value: number): void {
+    if (!Number.isFinite(value)) throw new TypeError(`a histogram observes finite numbers, not ${value}`);
     const bounds = this.bounds;
     let index = 0;
     while (index < bounds.length && value > bounds[index]!) index++;

@@ -20,7 +20,7 @@ describe('BucketHistogram', () => {
       histogram.labels(protocol).observe(value);
       reference.observe({ protocol }, value);
     }
-    // Label values appear in first-observed order in both.
+    // Label values appear in the order they were first used in both.
     assert.equal(await ours.metrics(), await theirs.metrics());
     assert.match(await ours.metrics(), /x_seconds_bucket\{le="0.001",protocol="yjs"\} \d+/);
   });

@@ -56,6 +56,8 @@ describe('WriteQueue', () => {
       storage.batches.map((batch) => batch.updates.map((entry) => entry.sessionId)),
       [['a'], ['b']],
     );
+    // Stops the interval timer, which would keep the test process alive.
+    await queue.close();
   });
 
   it('keeps a failed batch pending, ahead of newer updates, and writes it on the next flush', async () => {
