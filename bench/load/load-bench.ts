@@ -160,7 +160,7 @@ function median(values: number[]): number {
  * noise on a shared machine moves the p99 by as much as the servers differ at low load, so a ratio
  * of medians alone does not say whether a difference is real.
  */
-export function signTestP(wins: number, n: number): number {
+function signTestP(wins: number, n: number): number {
   const tail = Math.min(wins, n - wins);
   let probability = 0;
   let ways = 1; // n choose k, for k = 0, 1, …

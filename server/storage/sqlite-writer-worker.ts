@@ -37,6 +37,11 @@ const moveRecent = db.transaction((): void => {
   statements.deleteRecent.run();
 });
 
+/** What a failure says, for a reply to the main thread (an Error does not cross it whole). */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Updates appended since the last move, and when that was. */
 let recentRows = 0;
 let lastMove = Date.now();
@@ -56,7 +61,7 @@ function tryMoving(): void {
     moveRecent.immediate();
     recentRows = 0;
   } catch (error) {
-    port!.postMessage({ id: 0, ok: false, message: `moving recent updates failed: ${error instanceof Error ? error.message : String(error)}` } satisfies WriterReply);
+    port!.postMessage({ id: 0, ok: false, message: `moving recent updates failed: ${messageOf(error)}` } satisfies WriterReply);
   }
 }
 
@@ -95,7 +100,7 @@ port.on('message', (request: WriterRequest) => {
       return;
     }
   } catch (error) {
-    reply = { id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) };
+    reply = { id: request.id, ok: false, message: messageOf(error) };
   }
   port.postMessage(reply);
   // After the reply: the write queue has its answer while the move runs.
