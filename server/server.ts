@@ -11,13 +11,18 @@ import { loadServerSecret } from './access/server-secret.js';
 import { TokenSigner } from './access/tokens.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
+import { jsonRooms } from './json/json-room.js';
 import { Metrics } from './observability/metrics.js';
+import { sessionMetrics } from './observability/session-metrics.js';
 import { RedisBus } from './scale/redis-bus.js';
+import type { SessionExtension } from './sessions/session-extension.js';
 import { SessionHub } from './sessions/session-hub.js';
 import { MemoryStorage } from './storage/memory-storage.js';
 import { PostgresStorage } from './storage/postgres-storage.js';
 import { SqliteStorage } from './storage/sqlite-storage.js';
 import type { Storage } from './storage/storage.js';
+import { yjsFanout } from './sync/yjs-fanout.js';
+import type { CorkMode } from './ws/tick-cork.js';
 import { attachWebSockets } from './ws/upgrade.js';
 
 /** A running server. */
@@ -51,21 +56,23 @@ export async function createStorage(config: Pick<Config, 'storage' | 'dataDir' |
 export async function startServer(
   config: Config,
   logger: Logger,
-  deps: { storage?: Storage; webRoot?: string; redisPrefix?: string } = {},
+  deps: { storage?: Storage; webRoot?: string; redisPrefix?: string; corkMode?: CorkMode } = {},
 ): Promise<RunningServer> {
   const storage = deps.storage ?? (await createStorage(config, logger));
   let bus: RedisBus | undefined;
   if (config.redisUrl) {
-    bus = await RedisBus.create({ url: config.redisUrl, logger, ...(deps.redisPrefix ? { prefix: deps.redisPrefix } : {}) });
+    bus = await RedisBus.create({ url: config.redisUrl, logger, storage, ...(deps.redisPrefix ? { prefix: deps.redisPrefix } : {}) });
     await bus.connect();
   }
   // Gauges read these lazily, after the servers below exist.
   const metrics: Metrics = new Metrics({ sessions: (): number => hub.loadedCount, connections: (protocol) => sockets[protocol].clients.size });
+  // The order every session's hooks run in: local clients first, then other instances, then metrics.
+  const extensions: SessionExtension[] = [yjsFanout, jsonRooms, ...(bus ? [bus] : []), sessionMetrics(metrics)];
   const hub: SessionHub = new SessionHub({
     storage,
     logger,
-    bus,
-    metrics,
+    extensions,
+    sharedLog: bus !== undefined,
     flushIntervalMs: config.flushIntervalMs,
     unloadGraceMs: config.unloadGraceMs,
     snapshotEvery: config.snapshotEvery,
@@ -109,7 +116,7 @@ export async function startServer(
   // A slow or silent HTTP client cannot hold a socket for long.
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
-  const sockets = attachWebSockets(server, { config, hub, access, logger, metrics });
+  const sockets = attachWebSockets(server, { config, hub, access, logger, metrics, ...(deps.corkMode ? { corkMode: deps.corkMode } : {}) });
 
   try {
     await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,7 @@ import { ErrorCode } from '../../shared/protocol/errors.js';
 import type { Logger } from '../logger.js';
 import type { LiveSession } from '../sessions/live-session.js';
 import { SessionError } from '../sessions/session-error.js';
-import type { SessionHub, SessionInfo } from '../sessions/session-hub.js';
+import type { SessionHub, SessionSummary } from '../sessions/session-hub.js';
 import type { SessionAccess, SessionRecord, Storage } from '../storage/storage.js';
 import { authorize, epochOf, isPrivate, type Grant, type Presented } from './authorize.js';
 import { hashOwnerSecret, hashPassword, newOwnerSecret } from './credentials.js';
@@ -24,7 +24,7 @@ export interface AccessServiceOptions {
 }
 
 /** What REST reports about a session to a caller with a given role. */
-export interface SessionView extends SessionInfo {
+export interface SessionView extends SessionSummary {
   private: boolean;
   readOnly: boolean;
   ended: boolean;
@@ -170,15 +170,13 @@ export class AccessService {
     }
     const live = this.options.hub.loaded(record.id);
     if (live) this.enforce(live, access);
-    else record.access = access;
     this.options.announce?.(record.id);
     return { ...record, access };
   }
 
   /** Makes open connections obey `access`: revoked or ended ones are closed, the lock mirrored. */
   private enforce(live: LiveSession, access: SessionAccess): void {
-    live.record.access = access;
-    live.mirrorReadOnly();
+    live.setAccess(access);
     for (const participant of [...live.participants]) {
       if (access.endedAt !== null) {
         participant.close(CloseCode.SessionEnded, 'session ended by the interviewer');

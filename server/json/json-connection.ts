@@ -1,101 +1,105 @@
 import { WebSocket } from 'ws';
-import { isSessionId } from '../../shared/session-id.js';
+import { CloseCode } from '../../shared/protocol/close-codes.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
 import type { JsonClientMessage, JsonServerMessage } from '../../shared/protocol/json-messages.js';
 import { LANGUAGE_KEY } from '../../shared/schema.js';
-import type { AccessService } from '../access/access-service.js';
-import type { Presented } from '../access/authorize.js';
-import type { Role } from '../access/tokens.js';
-import { RateGuard } from '../limits/token-bucket.js';
-import type { ConnectionLogger } from '../logger.js';
-import { CloseCode } from '../../shared/protocol/close-codes.js';
-import type { Metrics, ProtocolMeter } from '../observability/metrics.js';
-import type { LiveSession, Participant } from '../sessions/live-session.js';
-import type { SessionHub } from '../sessions/session-hub.js';
-import { SessionError } from '../sessions/session-error.js';
-import { closeWith, safeSend } from '../ws/safe-send.js';
+import { isSessionId } from '../../shared/session-id.js';
+import type { Grant } from '../access/authorize.js';
+import type { LiveSession } from '../sessions/live-session.js';
+import type { SessionError } from '../sessions/session-error.js';
+import { Connection, type ConnectionContext } from '../ws/connection.js';
+import { safeSend } from '../ws/safe-send.js';
 import { JsonRoom, type JsonPeer } from './json-room.js';
 import { mergeEdits } from './merge.js';
 import { parseClientMessage } from './parse-message.js';
 
-/** Options of a JSON-protocol connection. */
-export interface JsonConnectionOptions {
-  hub: SessionHub;
-  access: AccessService;
-  messagesPerSecond: number;
-  messageBurst: number;
+/** What `/ws` connections need from the server; one object shared by all of them. */
+export interface JsonContext extends ConnectionContext {
   /** A connection that has not joined within this long is closed. */
   joinTimeoutMs: number;
-  logger: ConnectionLogger;
   maxCodeChars: number;
   coalesceMs: number;
-  metrics?: Metrics;
 }
 
-/** Frames a client may send while its join is being answered. */
-const MAX_QUEUED_WHILE_JOINING = 128;
-
 /**
- * One client of the seed's JSON protocol on `/ws`, adapted onto the session's Y.Doc.
- *
- *   idle ──join──► joining ──(loaded)──► joined ──close──► gone
- *    ▲               │ other frames queue    │ codeChange / languageChange
- *    └──(refused: error sent, may join again)┘
+ * One client of the seed's JSON protocol on `/ws`, adapted onto the session's Y.Doc. It joins by
+ * message (`join`), so it goes through the connection pipeline's idle state; a refused join is
+ * answered with an `error` and the client may join again.
  *
  * `known` is what this client is taken to hold: the last state sent to it or its own last
  * `codeChange`, whichever came later. A `codeChange` is merged three-way from the version it
  * names, or from `known` when it names none (or one no longer kept).
  */
-export class JsonConnection implements Participant, JsonPeer {
+export class JsonConnection extends Connection<string> implements JsonPeer {
   readonly kind = 'json' as const;
-  role: Role = 'candidate';
-  epoch = 0;
-  private readonly rate: RateGuard;
-  private readonly meter: ProtocolMeter | undefined;
   private joinTimer: NodeJS.Timeout | null;
-  private state: 'idle' | 'joining' | 'joined' = 'idle';
-  private live: LiveSession | null = null;
   private room: JsonRoom | null = null;
   private known: { text: string; version: number } = { text: '', version: -1 };
   /** This client's last `codeChange` and the version it produced. */
   private lastOwn: { text: string; version: number } | null = null;
-  private queued: string[] = [];
   private updateTimer: NodeJS.Timeout | null = null;
   private lastUpdateAt = 0;
 
-  constructor(
-    private readonly ws: WebSocket,
-    private readonly options: JsonConnectionOptions,
-  ) {
-    // Refused JSON messages only drop that message (the next codeChange carries the whole code);
-    // a flood that goes on for 100 refusals in a row is closed.
-    this.rate = new RateGuard(options.messagesPerSecond, options.messageBurst, 100);
-    this.meter = options.metrics?.meter('json');
-    this.joinTimer = setTimeout(() => closeWith(ws, CloseCode.Unresponsive, 'no join received'), options.joinTimeoutMs);
-    ws.on('message', (data, isBinary) => {
-      this.meter?.received(Array.isArray(data) ? data.reduce((n, part) => n + part.length, 0) : data.byteLength);
-      const verdict = this.rate.check();
-      if (verdict === 'close') return closeWith(ws, CloseCode.TooMany, 'too many messages; slow down');
-      if (verdict === 'refuse') return this.error(ErrorCode.RateLimited, 'too many messages; this one was dropped');
-      if (isBinary) return this.error(ErrorCode.InvalidMessage, 'binary frames are not part of this protocol; send JSON text');
-      const text = Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data as Buffer).toString();
-      if (this.state === 'joining') {
-        if (this.queued.length >= MAX_QUEUED_WHILE_JOINING) return closeWith(ws, 4400, 'too many messages before init');
-        this.queued.push(text);
-        return;
-      }
-      this.receive(text);
+  constructor(ws: WebSocket, context: JsonContext, connId: number, address: string) {
+    super(ws, context, connId, '', address);
+    this.joinTimer = setTimeout(() => this.close(CloseCode.Unresponsive, 'no join received'), context.joinTimeoutMs);
+  }
+
+  private get options(): JsonContext {
+    return this.context as JsonContext;
+  }
+
+  /** Refused JSON messages only drop that message (the next codeChange carries the whole code); a flood of 100 in a row is closed. */
+  protected override get refusalsBeforeClose(): number {
+    return 100;
+  }
+
+  protected decode(data: WebSocket.RawData, isBinary: boolean): string | undefined {
+    if (isBinary) {
+      this.report(ErrorCode.InvalidMessage, 'binary frames are not part of this protocol; send JSON text');
+      return undefined;
+    }
+    return Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data as Buffer).toString();
+  }
+
+  protected opened(live: LiveSession, grant: Grant): void {
+    if (this.joinTimer) clearTimeout(this.joinTimer);
+    this.joinTimer = null;
+    this.room = JsonRoom.of(live);
+    const code = live.text.toString();
+    this.known = { text: code, version: this.room.version };
+    this.lastOwn = null;
+    this.lastUpdateAt = Date.now();
+    // Others heard of the join from the room; this client learns the count here (then as everyone).
+    this.send({
+      type: 'init',
+      sessionId: live.id,
+      code,
+      language: live.language,
+      participants: live.participants.size,
+      version: this.room.version,
+      role: grant.role,
+      readOnly: live.readOnly,
     });
-    ws.on('close', () => this.dispose());
+    this.send({ type: 'participants', count: live.participants.size });
+  }
+
+  protected refused(refusal: SessionError): void {
+    this.report(refusal.code, refusal.message);
+  }
+
+  protected closed(): void {
+    if (this.joinTimer) clearTimeout(this.joinTimer);
+    this.joinTimer = null;
+    if (this.updateTimer) clearTimeout(this.updateTimer);
+    this.updateTimer = null;
+    this.live = null;
+    this.room = null;
   }
 
   send(message: JsonServerMessage): void {
     const text = JSON.stringify(message);
-    if (safeSend(this.ws, text)) this.meter?.sent(Buffer.byteLength(text));
-  }
-
-  close(code: number, reason: string): void {
-    closeWith(this.ws, code, reason);
+    if (safeSend(this.ws, text)) this.context.meter?.sent(Buffer.byteLength(text));
   }
 
   /** Schedules a `codeUpdate`: at once after a quiet period, else at most one per coalescing window. */
@@ -119,27 +123,31 @@ export class JsonConnection implements Participant, JsonPeer {
     this.send({ type: 'codeUpdate', code, version });
   }
 
-  private receive(raw: string): void {
+  protected handle(raw: string): void {
     const parsed = parseClientMessage(raw);
-    if (!parsed.ok) return this.error(parsed.code, parsed.message);
+    if (!parsed.ok) return this.report(parsed.code, parsed.message);
     try {
       this.dispatch(parsed.message);
     } catch (error) {
-      this.options.logger.error({ err: error, type: parsed.message.type }, 'json message failed');
-      this.error(ErrorCode.Internal, 'the message could not be applied; nothing changed');
+      this.error({ err: error, type: parsed.message.type }, 'json message failed');
+      this.report(ErrorCode.Internal, 'the message could not be applied; nothing changed');
     }
   }
 
   private dispatch(message: JsonClientMessage): void {
     if (message.type === 'join') {
-      if (this.state !== 'idle') return this.error(ErrorCode.AlreadyJoined, 'this connection has already joined a session');
+      if (this.phase !== 'idle') return this.report(ErrorCode.AlreadyJoined, 'this connection has already joined a session');
+      if (!isSessionId(message.sessionId)) {
+        const shown = JSON.stringify(String(message.sessionId).slice(0, 40));
+        return this.report(ErrorCode.InvalidSessionId, `sessionId ${shown} is not a session id (a UUID)`);
+      }
       return this.join(message.sessionId, { token: message.token, password: message.password, ownerSecret: message.ownerSecret });
     }
-    if (this.state !== 'joined' || !this.live || !this.room) {
-      return this.error(ErrorCode.NotJoined, `send "join" with a sessionId before "${message.type}"`);
+    if (this.phase !== 'joined' || !this.live || !this.room) {
+      return this.report(ErrorCode.NotJoined, `send "join" with a sessionId before "${message.type}"`);
     }
-    if (this.role === 'candidate' && this.live.record.access.readOnly) {
-      return this.error(ErrorCode.ReadOnly, 'the interviewer has locked the editor; nothing changed');
+    if (this.role === 'candidate' && this.live.readOnly) {
+      return this.report(ErrorCode.ReadOnly, 'the interviewer has locked the editor; nothing changed');
     }
     if (message.type === 'codeChange') return this.codeChange(message.code, message.version);
     const live = this.live;
@@ -148,72 +156,18 @@ export class JsonConnection implements Participant, JsonPeer {
     }
   }
 
-  private join(sessionId: string, presented: Presented): void {
-    if (!isSessionId(sessionId)) {
-      return this.error(ErrorCode.InvalidSessionId, `sessionId ${JSON.stringify(String(sessionId).slice(0, 40))} is not a session id (a UUID)`);
-    }
-    this.state = 'joining';
-    this.options.access.admit(sessionId, presented).then(
-      ({ live, grant }) => {
-        if (this.ws.readyState !== WebSocket.OPEN) return;
-        if (this.joinTimer) clearTimeout(this.joinTimer);
-        this.joinTimer = null;
-        this.role = grant.role;
-        this.epoch = grant.epoch;
-        this.live = live;
-        this.room = JsonRoom.of(live);
-        this.state = 'joined';
-        // Others hear of the join first; this client learns the count from init (then as everyone).
-        this.options.hub.join(live, this);
-        this.room.peers.add(this);
-        const code = live.text.toString();
-        this.known = { text: code, version: this.room.version };
-        this.lastOwn = null;
-        this.lastUpdateAt = Date.now();
-        this.send({
-          type: 'init',
-          sessionId,
-          code,
-          language: live.language,
-          participants: live.participants.size,
-          version: this.room.version,
-          role: grant.role,
-          readOnly: live.record.access.readOnly,
-        });
-        this.send({ type: 'participants', count: live.participants.size });
-        this.drain();
-      },
-      (error: unknown) => {
-        this.state = 'idle';
-        if (error instanceof SessionError) this.error(error.code, error.message);
-        else {
-          this.options.logger.error({ err: error, sessionId }, 'join failed');
-          this.error(ErrorCode.Unavailable, 'the session could not be opened; try again');
-        }
-        this.drain();
-      },
-    );
-  }
-
-  private drain(): void {
-    for (const raw of this.queued.splice(0)) {
-      if (this.state === 'joining') this.queued.push(raw);
-      else this.receive(raw);
-    }
-  }
-
   private codeChange(code: string, version: number | undefined): void {
     const live = this.live!;
     const room = this.room!;
     if (code.length > this.options.maxCodeChars) {
-      return this.error(ErrorCode.CodeTooLarge, `code has ${code.length} characters; the limit is ${this.options.maxCodeChars}`);
+      return this.report(ErrorCode.CodeTooLarge, `code has ${code.length} characters; the limit is ${this.options.maxCodeChars}`);
     }
     const base = this.baseFor(version);
     const current = live.text.toString();
     const edits = mergeEdits(base, current, code);
     const inserted = edits.reduce((sum, edit) => sum + Buffer.byteLength(edit.insert), 0);
     if (inserted > 0 && !this.options.hub.fits(live, inserted)) {
-      return this.error(ErrorCode.DocumentTooLarge, `the document would exceed ${this.options.hub.maxDocumentBytes} bytes; nothing changed`);
+      return this.report(ErrorCode.DocumentTooLarge, `the document would exceed ${this.options.hub.maxDocumentBytes} bytes; nothing changed`);
     }
     if (edits.length > 0) {
       const started = performance.now();
@@ -223,7 +177,7 @@ export class JsonConnection implements Participant, JsonPeer {
           if (edit.insert) live.text.insert(edit.index, edit.insert);
         }
       }, this);
-      this.meter?.fanout.observe((performance.now() - started) / 1000);
+      this.context.meter?.fanout.observe((performance.now() - started) / 1000);
     }
     const merged = live.text.toString();
     const produced = merged === code ? room.version : room.remember(code);
@@ -246,22 +200,9 @@ export class JsonConnection implements Participant, JsonPeer {
     return this.room?.textAt(version) ?? this.known.text;
   }
 
-  private error(code: ErrorCode, message: string): void {
-    this.options.metrics?.errors.inc({ kind: code });
+  /** Tells the client why its message changed nothing. */
+  protected report(code: ErrorCode, message: string): void {
+    this.context.metrics?.errors.inc({ kind: code });
     this.send({ type: 'error', code, message });
-  }
-
-  private dispose(): void {
-    if (this.joinTimer) clearTimeout(this.joinTimer);
-    this.joinTimer = null;
-    if (this.updateTimer) clearTimeout(this.updateTimer);
-    this.updateTimer = null;
-    this.queued = [];
-    if (this.live && this.room) {
-      this.room.peers.delete(this);
-      this.options.hub.leave(this.live, this);
-    }
-    this.live = null;
-    this.room = null;
   }
 }

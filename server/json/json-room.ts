@@ -1,14 +1,20 @@
 import type * as Y from 'yjs';
-import { LANGUAGE_KEY, READ_ONLY_KEY } from '../../shared/schema.js';
 import type { JsonServerMessage } from '../../shared/protocol/json-messages.js';
-import type { Attachment, LiveSession } from '../sessions/live-session.js';
-import { SmallSet } from '../util/small-set.js';
+import { LANGUAGE_KEY, READ_ONLY_KEY } from '../../shared/schema.js';
+import type { Attachment, LiveSession, Participant } from '../sessions/live-session.js';
+import type { SessionExtension } from '../sessions/session-extension.js';
 
-/** A `/ws` client as the room sees it. */
-export interface JsonPeer {
+/** A `/ws` participant as the room sees it. */
+export interface JsonPeer extends Participant {
+  readonly kind: 'json';
   send(message: JsonServerMessage): void;
   /** The code changed through someone else: schedule a (coalesced) `codeUpdate`. */
   codeChanged(): void;
+}
+
+/** Calls `each` for every JSON participant of `live` except `except`. */
+function forEachPeer(live: LiveSession, except: unknown, each: (peer: JsonPeer) => void): void {
+  for (const participant of live.participants) if (participant !== except && participant.kind === 'json') each(participant as JsonPeer);
 }
 
 /** Versions kept for three-way merges: at least MIN, at most MAX, and at most MAX_CHARS of text. */
@@ -24,22 +30,18 @@ const MAX_CHARS = 4_000_000;
 let nextVersion = Date.now() * 1000;
 
 /**
- * The JSON-protocol side of one live session: numbers every state of the code with a `version`,
- * keeps recent versions' texts for three-way merges, and tells `/ws` clients about code,
- * language and participant changes.
+ * The JSON-protocol side of one live session: numbers every state of the code with a `version`
+ * and keeps recent versions' texts for three-way merges. Made with the session's first JSON
+ * participant (sessions without one pay nothing); `jsonRooms` keeps it current and tells the
+ * `/ws` clients about code, language, lock and participant changes.
  */
 export class JsonRoom implements Attachment {
-  readonly peers = new SmallSet<JsonPeer>();
   private readonly texts = new Map<number, string>();
   private chars = 0;
   private current: number;
-  private readonly unsubscribe: () => void;
 
   constructor(private readonly live: LiveSession) {
     this.current = this.store(live.text.toString());
-    live.text.observe(this.onText);
-    live.meta.observe(this.onMeta);
-    this.unsubscribe = live.onParticipantsChange((count) => this.broadcast({ type: 'participants', count }));
   }
 
   /** The attachment for `live`, created on first use. */
@@ -57,28 +59,29 @@ export class JsonRoom implements Attachment {
     return this.texts.get(version);
   }
 
-  /** Sends a message to every JSON peer except `except`. */
-  broadcast(message: JsonServerMessage, except?: JsonPeer): void {
-    for (const peer of this.peers) if (peer !== except) peer.send(message);
-  }
-
   destroy(): void {
-    this.live.text.unobserve(this.onText);
-    this.live.meta.unobserve(this.onMeta);
-    this.unsubscribe();
-    this.peers.clear();
     this.texts.clear();
   }
 
-  private readonly onText = (_event: Y.YTextEvent, transaction: Y.Transaction): void => {
-    this.current = this.store(this.live.text.toString());
-    for (const peer of this.peers) if (peer !== transaction.origin) peer.codeChanged();
-  };
-
-  private readonly onMeta = (event: Y.YMapEvent<unknown>): void => {
-    if (event.keysChanged.has(LANGUAGE_KEY)) this.broadcast({ type: 'languageUpdate', language: this.live.language });
-    if (event.keysChanged.has(READ_ONLY_KEY)) this.broadcast({ type: 'access', readOnly: this.live.record.access.readOnly });
-  };
+  /** A transaction changed the document: a new version when the code changed, and the news to every peer. */
+  changed(transaction: Y.Transaction, origin: unknown): void {
+    const live = this.live;
+    const changed = transaction.changed as Map<unknown, Set<string | null>>;
+    if (changed.has(live.text)) {
+      this.current = this.store(live.text.toString());
+      forEachPeer(live, origin, (peer) => peer.codeChanged());
+    }
+    const metaKeys = changed.get(live.meta);
+    if (!metaKeys) return;
+    if (metaKeys.has(LANGUAGE_KEY)) {
+      const message: JsonServerMessage = { type: 'languageUpdate', language: live.language };
+      forEachPeer(live, null, (peer) => peer.send(message));
+    }
+    if (metaKeys.has(READ_ONLY_KEY)) {
+      const message: JsonServerMessage = { type: 'access', readOnly: live.readOnly };
+      forEachPeer(live, null, (peer) => peer.send(message));
+    }
+  }
 
   /**
    * Gives a version to a text a client holds that the document never had (its change merged with
@@ -100,3 +103,21 @@ export class JsonRoom implements Attachment {
     return version;
   }
 }
+
+/**
+ * Keeps every session's JsonRoom current and its `/ws` clients told: code and meta changes, and
+ * the participant count on every join and leave (a joiner learns it from its `init`).
+ */
+export const jsonRooms: SessionExtension = {
+  name: 'json-rooms',
+
+  onUpdate(live: LiveSession, _update: Uint8Array, origin: unknown, transaction: Y.Transaction): void {
+    live.attached<JsonRoom>('json')?.changed(transaction, origin);
+  },
+
+  onParticipants(live: LiveSession, participant: Participant, joined: boolean): void {
+    if (!live.attached('json')) return;
+    const message: JsonServerMessage = { type: 'participants', count: live.participants.size };
+    forEachPeer(live, joined ? participant : null, (peer) => peer.send(message));
+  },
+};

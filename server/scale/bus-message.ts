@@ -35,6 +35,6 @@ export function parseBusMessage(frame: Buffer): BusMessage | null {
 }
 
 /** Builds an awareness frame (updates are framed by the Lua script). */
-export function awarenessFrame(instance: string, payload: Uint8Array): Buffer {
+export function encodeBusAwareness(instance: string, payload: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from(`a|${instance}|`, 'latin1'), payload]);
 }

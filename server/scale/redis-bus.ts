@@ -5,14 +5,18 @@ import * as Y from 'yjs';
 import type { Logger } from '../logger.js';
 import type { LiveSession } from '../sessions/live-session.js';
 import { REDIS_ORIGIN, STORAGE_ORIGIN } from '../sessions/origins.js';
-import { awarenessFrame, parseBusMessage, type BusMessage } from './bus-message.js';
-import type { SessionBus } from './session-bus.js';
+import type { AwarenessChange, SessionExtension } from '../sessions/session-extension.js';
+import { applyStored } from '../sessions/stored-document.js';
+import type { Storage } from '../storage/storage.js';
+import { encodeBusAwareness, parseBusMessage, type BusMessage } from './bus-message.js';
 import { compareStreamIds, STREAM_START } from './stream-id.js';
 
 /** Options of the Redis bus. */
 export interface RedisBusOptions {
   url: string;
   logger: Logger;
+  /** Where the sessions' update logs are: what the stream no longer holds is read from there. */
+  storage: Storage;
   /** Stream entries older than this are trimmed; an instance cut off longer re-reads storage. */
   retentionMs?: number;
   /** Key prefix, so several deployments (or test runs) can share one Redis. */
@@ -46,8 +50,6 @@ interface Link {
   lastSeen: string;
   /** Incoming messages are handled one at a time, in order. */
   chain: Promise<void>;
-  catchUp: () => Promise<void>;
-  detach: () => void;
   resendTimer: NodeJS.Timeout | null;
 }
 
@@ -58,9 +60,15 @@ interface Link {
  * path; the stream repairs whatever pub/sub dropped (a gap in the `previous` chain, a reconnect).
  * After Redis comes back, each instance also publishes its whole state once per session, so edits
  * made on either side during the outage meet. Awareness is pub/sub only: clients renew it anyway.
+ *
+ * It plugs into every session as a SessionExtension: a loaded session is attached (what other
+ * instances have in flight is applied before anyone is answered), its updates and awareness are
+ * published, its participant count is shared, and an unloaded one is detached.
  */
-export class RedisBus implements SessionBus {
+export class RedisBus implements SessionExtension {
+  readonly name = 'redis';
   readonly instanceId = randomUUID().slice(0, 13);
+  /** Called when another instance announced that a session's access changed. */
   onAccessChange: ((sessionId: string) => void) | null = null;
   private readonly commands: Redis;
   private readonly subscriber: Redis;
@@ -68,6 +76,7 @@ export class RedisBus implements SessionBus {
   private readonly prefix: string;
   private readonly retentionMs: number;
   private readonly logger: Logger;
+  private readonly storage: Storage;
   private readonly heartbeat: NodeJS.Timeout;
   private everReady = false;
   private outage = false;
@@ -83,6 +92,7 @@ export class RedisBus implements SessionBus {
     this.logger = options.logger.child({ component: 'redis', instance: this.instanceId });
     this.prefix = options.prefix ?? 'ir:';
     this.retentionMs = options.retentionMs ?? 5 * 60_000;
+    this.storage = options.storage;
     const retryStrategy = (times: number) => Math.min(50 * times, 1_000);
     // Commands fail fast while Redis is away (the caller falls back to local work); subscriptions
     // queue and are restored by ioredis on reconnect.
@@ -113,7 +123,8 @@ export class RedisBus implements SessionBus {
     await Promise.race([connected.catch((error: unknown) => this.logger.error({ err: error }, 'redis not reachable at startup; retrying')), timeout]);
   }
 
-  async attach(live: LiveSession, catchUp: () => Promise<void>): Promise<void> {
+  /** Connects a freshly loaded session: applies what other instances have in flight, then relays both ways. */
+  async afterLoad(live: LiveSession): Promise<void> {
     const id = live.id;
     const link: Link = {
       live,
@@ -121,24 +132,7 @@ export class RedisBus implements SessionBus {
       channel: `${this.prefix}s:${id}`,
       lastSeen: STREAM_START,
       chain: Promise.resolve(),
-      catchUp,
-      detach: () => undefined,
       resendTimer: null,
-    };
-    const onUpdate = (update: Uint8Array, origin: unknown): void => {
-      if (origin !== REDIS_ORIGIN && origin !== STORAGE_ORIGIN) this.publishUpdate(link, update);
-    };
-    const onAwareness = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void => {
-      if (origin === REDIS_ORIGIN) return;
-      const update = awarenessProtocol.encodeAwarenessUpdate(live.awareness, added.concat(updated, removed));
-      this.run(this.commands.publish(link.channel, awarenessFrame(this.instanceId, update)));
-    };
-    live.doc.on('update', onUpdate);
-    live.awareness.on('update', onAwareness);
-    link.detach = () => {
-      if (link.resendTimer) clearTimeout(link.resendTimer);
-      live.doc.off('update', onUpdate);
-      live.awareness.off('update', onAwareness);
     };
     this.links.set(id, link);
     // Subscribe first, then read the stream: anything published in between is queued behind the
@@ -152,28 +146,52 @@ export class RedisBus implements SessionBus {
     }
   }
 
-  detach(live: LiveSession): void {
+  onUpdate(live: LiveSession, update: Uint8Array, origin: unknown): void {
+    if (origin === REDIS_ORIGIN || origin === STORAGE_ORIGIN) return;
+    const link = this.links.get(live.id);
+    if (link) this.publishUpdate(link, update);
+  }
+
+  onAwareness(live: LiveSession, { added, updated, removed }: AwarenessChange, origin: unknown): void {
+    if (origin === REDIS_ORIGIN || !this.links.has(live.id)) return;
+    const update = awarenessProtocol.encodeAwarenessUpdate(live.awareness, added.concat(updated, removed));
+    this.run(this.commands.publish(`${this.prefix}s:${live.id}`, encodeBusAwareness(this.instanceId, update)));
+  }
+
+  onParticipants(live: LiveSession): void {
+    this.setParticipants(live.id, live.participants.size);
+  }
+
+  /** Stops relaying a session that was unloaded, and withdraws its participant count. */
+  afterUnload(live: LiveSession): void {
     const link = this.links.get(live.id);
     if (!link || link.live !== live) return;
-    link.detach();
+    if (link.resendTimer) clearTimeout(link.resendTimer);
     this.links.delete(live.id);
     this.run(this.subscriber.unsubscribe(link.channel));
     this.setParticipants(live.id, 0);
   }
 
+  /** The participant count over every live instance (`local` is this instance's own). */
+  countParticipants(sessionId: string, local: number): Promise<number> {
+    return this.participants(sessionId, local);
+  }
+
+  /** Tells the other instances that a session's access changed, so they enforce it too. */
   announceAccess(sessionId: string): void {
     if (this.commands.status !== 'ready') return;
     this.run(this.commands.publish(`${this.prefix}s:${sessionId}`, `x|${this.instanceId}|`));
   }
 
-  setParticipants(sessionId: string, count: number): void {
+  /** Publishes this instance's participant count for a session. */
+  private setParticipants(sessionId: string, count: number): void {
     if (this.commands.status !== 'ready') return;
     const key = this.participantsKey(sessionId);
     if (count > 0) this.run(this.commands.multi().hset(key, this.instanceId, count).pexpire(key, 24 * 3_600_000).exec());
     else this.run(this.commands.hdel(key, this.instanceId));
   }
 
-  async participants(sessionId: string, local: number): Promise<number> {
+  private async participants(sessionId: string, local: number): Promise<number> {
     try {
       const counts = await this.commands.hgetall(this.participantsKey(sessionId));
       const others = Object.keys(counts).filter((instance) => instance !== this.instanceId);
@@ -186,10 +204,12 @@ export class RedisBus implements SessionBus {
     }
   }
 
+  /** Resolves when Redis answers (readiness). */
   async ping(): Promise<void> {
     await this.commands.ping();
   }
 
+  /** Withdraws this instance's counts and disconnects. */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.heartbeat);
@@ -198,7 +218,7 @@ export class RedisBus implements SessionBus {
       for (const id of this.links.keys()) pipeline.hdel(this.participantsKey(id), this.instanceId);
       await pipeline.exec().catch(() => undefined);
     }
-    for (const link of this.links.values()) link.detach();
+    for (const link of this.links.values()) if (link.resendTimer) clearTimeout(link.resendTimer);
     this.links.clear();
     this.commands.disconnect();
     this.subscriber.disconnect();
@@ -263,7 +283,7 @@ export class RedisBus implements SessionBus {
     const entries = await this.commands.xrangeBuffer(link.stream, link.lastSeen === STREAM_START ? '-' : `(${link.lastSeen}`, '+');
     if (link.lastSeen !== STREAM_START && entries.length > 0 && !(await this.streamHolds(link))) {
       // Trimmed past our position, or Redis restarted empty: storage has what the stream lost.
-      await link.catchUp();
+      await this.catchUp(link);
     }
     for (const [rawId, fields] of entries) {
       const values = new Map<string, Buffer>();
@@ -272,6 +292,12 @@ export class RedisBus implements SessionBus {
       if (payload && values.get('o')?.toString('latin1') !== this.instanceId) this.apply(link, new Uint8Array(payload));
       link.lastSeen = rawId.toString('latin1');
     }
+  }
+
+  /** Applies everything storage holds of the session (idempotent): what the stream lost is there. */
+  private async catchUp(link: Link): Promise<void> {
+    const id = link.live.id;
+    applyStored(link.live.doc, await this.storage.loadDocument(id), this.logger, id);
   }
 
   /** Whether the stream still holds the entry we last saw (nothing was trimmed or lost before it). */

@@ -1,12 +1,13 @@
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import { isLanguage, type Language } from '../../shared/languages.js';
-import { CODE_TEXT, LANGUAGE_KEY, META_MAP, READ_ONLY_KEY } from '../../shared/schema.js';
 import type { Role } from '../access/tokens.js';
-import type { SessionRecord } from '../storage/storage.js';
-import { sweepShared, unsweep } from './awareness-sweep.js';
-import { SERVER_ORIGIN } from './origins.js';
+import { CODE_TEXT, LANGUAGE_KEY, META_MAP, READ_ONLY_KEY } from '../../shared/schema.js';
+import type { SessionAccess, SessionRecord, StoredDocument } from '../storage/storage.js';
 import { SmallSet } from '../util/small-set.js';
+import { sweepShared, unsweep } from './awareness-internals.js';
+import { SERVER_ORIGIN } from './origins.js';
+import type { AwarenessChange } from './session-extension.js';
 
 /** Anyone connected to a session, over either protocol. */
 export interface Participant {
@@ -19,7 +20,10 @@ export interface Participant {
   close(code: number, reason: string): void;
 }
 
-/** Whether a transaction origin is a connection (as opposed to the server, storage or Redis). */
+/**
+ * Whether a transaction origin is a connection (as opposed to the server, storage or Redis).
+ * Origins are connections or symbols, so the two fields every participant has tell them apart.
+ */
 export function isParticipant(origin: unknown): origin is Participant {
   return typeof origin === 'object' && origin !== null && 'kind' in origin && 'role' in origin;
 }
@@ -32,34 +36,44 @@ export interface Attachment {
   destroy(): void;
 }
 
+/** Where a live session reports its document's and awareness's changes (the hub's extensions). */
+export interface SessionListener {
+  update(live: LiveSession, update: Uint8Array, origin: unknown, transaction: Y.Transaction): void;
+  awareness(live: LiveSession, change: AwarenessChange, origin: unknown): void;
+}
+
 /**
- * A session loaded in memory: its one Y.Doc and awareness, shared by every connection, and the
- * participants using it. Created and unloaded only by the SessionHub.
+ * A session loaded in memory: its one Y.Doc and awareness, shared by every connection, the
+ * participants using it, and the bookkeeping of what of it is stored. Created, joined, left and
+ * unloaded only by the SessionHub; everyone else reads it and changes it through its methods,
+ * which keep its invariants (the lock flag follows the record, the size estimate bounds the
+ * document from above, one snapshot at a time).
  */
 export class LiveSession {
   readonly doc: Y.Doc;
   readonly awareness: Awareness;
+  /** Maintained by the hub's join and leave. */
   readonly participants = new SmallSet<Participant>();
-  /** Sequence number of the last update of this session known to be in storage. */
-  lastSeq = 0;
-  /** Encoded size of the document, estimated from above: the stored bytes at load plus each update since. */
-  approxBytes = 0;
-  /** Updates received since the last snapshot was written. */
-  updatesSinceSnapshot = 0;
   /** When this document was loaded (ms since the epoch). */
   readonly loadedAt = Date.now();
-  /** A snapshot is being written (one at a time). */
-  snapshotting = false;
-  unloadTimer: NodeJS.Timeout | null = null;
+  /** Sequence number of the last update of this session known to be in storage. */
+  private storedSeq: number;
+  /** Encoded size of the document, estimated from above: the stored bytes at load plus each update since. */
+  private approxBytes: number;
+  /** Updates received since the last snapshot was written. */
+  private sinceSnapshot: number;
+  private snapshotting = false;
+  private unloadTimer: NodeJS.Timeout | null = null;
   /** By key; a plain object because a session has one or two, and a Map costs a hash table. */
   private attachments: Record<string, Attachment> = {};
-  /** Participant-count subscribers; made on the first subscription (only JSON rooms subscribe). */
-  private listeners: Set<(count: number) => void> | null = null;
 
-  constructor(readonly record: SessionRecord) {
+  constructor(
+    private readonly current: SessionRecord,
+    stored: StoredDocument,
+  ) {
     // The session id as guid: Yjs would otherwise generate a random one for every load; and one
     // shared filter instead of the closure Yjs makes per document.
-    this.doc = new Y.Doc({ gc: true, guid: record.id, gcFilter: collectEverything });
+    this.doc = new Y.Doc({ gc: true, guid: current.id, gcFilter: collectEverything });
     this.awareness = new Awareness(this.doc);
     sweepShared(this.awareness);
     // Defines both shared types up front, as every client does.
@@ -67,10 +81,36 @@ export class LiveSession {
     this.doc.getMap(META_MAP);
     // The server is not a participant: its own awareness entry would show up as a ghost user.
     this.awareness.setLocalState(null);
+    this.storedSeq = stored.lastSeq;
+    this.sinceSnapshot = stored.updatesSinceSnapshot;
+    // What was stored bounds the encoded size from above, which is all `fits` needs of the estimate.
+    this.approxBytes = (stored.snapshot?.length ?? 0) + stored.updates.reduce((sum, update) => sum + update.length, 0);
+  }
+
+  /**
+   * Reports every later change of the document and the awareness to `listener` (the hub, which
+   * hands them to its extensions). Called once, after the stored document was applied: loading
+   * is not a change anybody needs to hear of.
+   */
+  listen(listener: SessionListener): void {
+    this.doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) =>
+      listener.update(this, update, origin, transaction),
+    );
+    this.awareness.on('update', (change: AwarenessChange, origin: unknown) => listener.awareness(this, change, origin));
   }
 
   get id(): string {
-    return this.record.id;
+    return this.current.id;
+  }
+
+  /** The session's record as of now (language, activity and access follow the live session). */
+  get record(): Readonly<SessionRecord> {
+    return this.current;
+  }
+
+  /** Who may do what in the session now. */
+  get access(): Readonly<SessionAccess> {
+    return this.current.access;
   }
 
   /** The session's code. (Looked up, not kept: two fields less in every loaded session.) */
@@ -86,12 +126,33 @@ export class LiveSession {
   /** The session's language from the document, falling back to the stored one. */
   get language(): Language {
     const value = this.meta.get(LANGUAGE_KEY);
-    return isLanguage(value) ? value : this.record.language;
+    return isLanguage(value) ? value : this.current.language;
+  }
+
+  /** Whether candidates are locked out of editing now. */
+  get readOnly(): boolean {
+    return this.current.access.readOnly;
+  }
+
+  /** Sequence number of the last update of this session known to be in storage. */
+  get lastSeq(): number {
+    return this.storedSeq;
   }
 
   /** Returns the attachment stored under `key`, creating it on first use. */
   attachment<T extends Attachment>(key: string, create: () => T): T {
     return (this.attachments[key] ??= create()) as T;
+  }
+
+  /** The attachment stored under `key`, if one was made. */
+  attached<T extends Attachment>(key: string): T | undefined {
+    return this.attachments[key] as T | undefined;
+  }
+
+  /** Replaces the session's access (authoritative, from storage) and puts the lock flag in line. */
+  setAccess(access: SessionAccess): void {
+    this.current.access = access;
+    this.mirrorReadOnly();
   }
 
   /**
@@ -100,30 +161,85 @@ export class LiveSession {
    * a session never locked has no flag at all.
    */
   mirrorReadOnly(): void {
-    const readOnly = this.record.access.readOnly;
+    const readOnly = this.current.access.readOnly;
     const flag = this.meta.get(READ_ONLY_KEY);
     if (readOnly ? flag !== true : flag !== undefined && flag !== false) this.doc.transact(() => this.meta.set(READ_ONLY_KEY, readOnly), SERVER_ORIGIN);
   }
 
-  /** Subscribes to participant-count changes; returns the unsubscribe function. */
-  onParticipantsChange(listener: (count: number) => void): () => void {
-    const listeners = (this.listeners ??= new Set());
-    listeners.add(listener);
-    return () => listeners.delete(listener);
+  /** Records activity (an edit or a join) at `at`. */
+  touch(at: number): void {
+    this.current.lastActivity = at;
   }
 
-  /** Tells subscribers the participant count changed. */
-  emitParticipants(): void {
-    if (this.listeners) for (const listener of this.listeners) listener(this.participants.size);
+  /** Records the language the document now names; returns it. */
+  noteLanguage(): Language {
+    return (this.current.language = this.language);
+  }
+
+  /** Counts an update received at `at` (not one loaded from storage) of `bytes` encoded bytes. */
+  noteUpdate(bytes: number, at: number): void {
+    this.current.lastActivity = at;
+    this.sinceSnapshot++;
+    this.approxBytes += bytes;
+  }
+
+  /**
+   * Whether `bytes` more fit in a document of at most `maxBytes`. The running estimate only grows
+   * (deleted text still counts until it is measured), so when it says no, the document is
+   * measured exactly before refusing.
+   */
+  fits(bytes: number, maxBytes: number): boolean {
+    if (this.approxBytes + bytes <= maxBytes) return true;
+    this.approxBytes = Y.encodeStateAsUpdate(this.doc).length;
+    return this.approxBytes + bytes <= maxBytes;
+  }
+
+  /** Storage confirmed this session's updates up to `seq`. */
+  stored(seq: number): void {
+    this.storedSeq = Math.max(this.storedSeq, seq);
+  }
+
+  /** Whether enough updates arrived since the last snapshot for another one (and none is being written). */
+  snapshotDue(every: number): boolean {
+    return this.sinceSnapshot >= every && !this.snapshotting;
+  }
+
+  /**
+   * Writes a snapshot through `write`, one at a time, when anything arrived since the last one.
+   * `write` gets the last stored sequence number and resolves whether it wrote; updates arriving
+   * meanwhile stay counted towards the next snapshot.
+   */
+  async snapshot(write: (lastSeq: number) => Promise<boolean>): Promise<void> {
+    if (this.sinceSnapshot === 0 || this.snapshotting) return;
+    this.snapshotting = true;
+    try {
+      const covered = this.sinceSnapshot;
+      if (await write(this.storedSeq)) this.sinceSnapshot = Math.max(0, this.sinceSnapshot - covered);
+    } finally {
+      this.snapshotting = false;
+    }
+  }
+
+  /** Runs `unload` after `delayMs` unless cancelled or rescheduled first. */
+  scheduleUnload(delayMs: number, unload: () => void): void {
+    this.cancelUnload();
+    this.unloadTimer = setTimeout(() => {
+      this.unloadTimer = null;
+      unload();
+    }, delayMs);
+  }
+
+  /** Cancels a scheduled unload (someone joined). */
+  cancelUnload(): void {
+    if (this.unloadTimer) clearTimeout(this.unloadTimer);
+    this.unloadTimer = null;
   }
 
   /** Releases the document, awareness timers and attachments. */
   destroy(): void {
-    if (this.unloadTimer) clearTimeout(this.unloadTimer);
-    this.unloadTimer = null;
+    this.cancelUnload();
     for (const attachment of Object.values(this.attachments)) attachment.destroy();
     this.attachments = {};
-    this.listeners = null;
     unsweep(this.awareness);
     this.awareness.destroy();
     this.doc.destroy();

@@ -6,11 +6,12 @@ import { CODE_TEXT, LANGUAGE_KEY, META_MAP, READ_ONLY_KEY } from '../../shared/s
 import type { Logger } from '../logger.js';
 import type { SessionAccess, SessionRecord, Storage, StoredDocument } from '../storage/storage.js';
 import { WriteQueue } from '../storage/write-queue.js';
-import { isParticipant, LiveSession, type Participant } from './live-session.js';
-import type { Metrics } from '../observability/metrics.js';
-import type { SessionBus } from '../scale/session-bus.js';
+import { ExtensionChain } from './extension-chain.js';
+import { isParticipant, LiveSession, type Participant, type SessionListener } from './live-session.js';
 import { REDIS_ORIGIN, SERVER_ORIGIN, STORAGE_ORIGIN } from './origins.js';
+import type { AwarenessChange, SessionExtension } from './session-extension.js';
 import { SessionError } from './session-error.js';
+import { applyStored } from './stored-document.js';
 
 /** Options of a SessionHub. */
 export interface SessionHubOptions {
@@ -24,14 +25,21 @@ export interface SessionHubOptions {
   sessionMaxAgeMs: number;
   /** Largest encoded document an update may grow a session to. */
   maxDocumentBytes: number;
-  /** Carries sessions between instances (Redis); absent for a single instance. */
-  bus?: SessionBus;
-  metrics?: Metrics;
+  /**
+   * What plugs into every session's lifecycle, called in this order (see SessionExtension):
+   * fan-out to each protocol's clients, relaying to other instances, metrics, ...
+   */
+  extensions?: readonly SessionExtension[];
+  /**
+   * Other instances append to the same update log (scale-out): a snapshot first integrates what
+   * they stored, since it must cover every update up to the sequence number it claims.
+   */
+  sharedLog?: boolean;
   now?: () => number;
 }
 
-/** What REST reports about a session. */
-export interface SessionInfo {
+/** The facts REST reports about any session, whatever the caller's role. */
+export interface SessionSummary {
   id: string;
   language: Language;
   participants: number;
@@ -47,8 +55,9 @@ const UNLOAD_RETRY_MS = 5_000;
  * opens share one load), persisting its updates through the write queue, and unloading it a
  * grace period after its last participant left, but only once everything it holds is stored.
  */
-export class SessionHub {
+export class SessionHub implements SessionListener {
   readonly queue: WriteQueue;
+  private readonly extensions: ExtensionChain;
   private readonly live = new Map<string, LiveSession>();
   private readonly loading = new Map<string, Promise<LiveSession>>();
   private readonly now: () => number;
@@ -56,14 +65,12 @@ export class SessionHub {
 
   constructor(private readonly options: SessionHubOptions) {
     this.now = options.now ?? Date.now;
+    const extensions = (this.extensions = new ExtensionChain(options.extensions ?? [], options.logger));
     this.queue = new WriteQueue(options.storage, {
       intervalMs: options.flushIntervalMs,
       logger: options.logger,
       onWritten: (lastSeq) => this.afterWrite(lastSeq),
-      onTimed: (seconds, ok) => {
-        options.metrics?.storageWrite.observe({ outcome: ok ? 'ok' : 'failed' }, seconds);
-        if (!ok) options.metrics?.errors.inc({ kind: 'storage_write' });
-      },
+      onTimed: (seconds, ok) => extensions.storageWrite(seconds, ok),
     });
   }
 
@@ -90,16 +97,9 @@ export class SessionHub {
     return this.options.maxDocumentBytes;
   }
 
-  /**
-   * Whether `bytes` more fit in the session's document. The running estimate only grows (deleted
-   * text still counts until it is measured), so when it says no, the document is measured exactly
-   * before refusing.
-   */
+  /** Whether `bytes` more fit in the session's document (MAX_DOCUMENT_BYTES). */
   fits(live: LiveSession, bytes: number): boolean {
-    const max = this.options.maxDocumentBytes;
-    if (live.approxBytes + bytes <= max) return true;
-    live.approxBytes = Y.encodeStateAsUpdate(live.doc).length;
-    return live.approxBytes + bytes <= max;
+    return live.fits(bytes, this.options.maxDocumentBytes);
   }
 
   /** The loaded session, if it is in memory. */
@@ -113,14 +113,14 @@ export class SessionHub {
   }
 
   /** Current facts about a session; throws SessionError when it is unknown or expired. */
-  async describe(id: string): Promise<SessionInfo> {
+  async describe(id: string): Promise<SessionSummary> {
     const live = this.live.get(id);
     const record = live?.record ?? (await this.findRecord(id));
     const local = live?.participants.size ?? 0;
     return {
       id,
       language: live?.language ?? record.language,
-      participants: this.options.bus ? await this.options.bus.participants(id, local) : local,
+      participants: await this.extensions.countParticipants(id, local),
       createdAt: record.createdAt,
       lastActivity: record.lastActivity,
     };
@@ -141,7 +141,7 @@ export class SessionHub {
     await this.findRecord(id);
     const doc = new Y.Doc();
     try {
-      this.apply(doc, id, await this.options.storage.loadDocument(id));
+      applyStored(doc, await this.options.storage.loadDocument(id), this.options.logger, id);
       return reader(doc);
     } finally {
       doc.destroy();
@@ -168,13 +168,11 @@ export class SessionHub {
 
   /** Adds a participant to a loaded session (cancels a pending unload). */
   join(live: LiveSession, participant: Participant): void {
-    if (live.unloadTimer) clearTimeout(live.unloadTimer);
-    live.unloadTimer = null;
+    live.cancelUnload();
     live.participants.add(participant);
-    live.record.lastActivity = this.now();
+    live.touch(this.now());
     this.queue.touch({ sessionId: live.id, lastActivity: live.record.lastActivity });
-    this.options.bus?.setParticipants(live.id, live.participants.size);
-    live.emitParticipants();
+    this.extensions.participants(live, participant, true);
   }
 
   /** Removes a participant; the last one leaving starts the unload grace period. */
@@ -182,8 +180,7 @@ export class SessionHub {
     if (!live.participants.delete(participant)) return;
     // Sockets closed by shutdown report their close after the document is already released.
     if (this.closing || this.live.get(live.id) !== live) return;
-    this.options.bus?.setParticipants(live.id, live.participants.size);
-    live.emitParticipants();
+    this.extensions.participants(live, participant, false);
     if (live.participants.size === 0) this.scheduleUnload(live, this.options.unloadGraceMs);
   }
 
@@ -210,9 +207,7 @@ export class SessionHub {
       await this.snapshot(live).catch((error: unknown) => {
         this.options.logger.error({ err: error, sessionId: live.id }, 'final snapshot failed (the update log is complete)');
       });
-      this.options.bus?.detach(live);
-      this.live.delete(live.id);
-      live.destroy();
+      this.release(live);
     }
   }
 
@@ -245,30 +240,17 @@ export class SessionHub {
       throw new SessionError(ErrorCode.Unavailable, 'the session could not be loaded; try again shortly');
     }
     if (this.closing) throw new SessionError(ErrorCode.Unavailable, 'the server is shutting down');
-    const live = new LiveSession(record);
-    this.apply(live.doc, id, stored);
-    live.lastSeq = stored.lastSeq;
-    live.updatesSinceSnapshot = stored.updatesSinceSnapshot;
-    // What was stored bounds the encoded size from above, which is all `fits` needs of the estimate.
-    live.approxBytes = (stored.snapshot?.length ?? 0) + stored.updates.reduce((sum, update) => sum + update.length, 0);
+    const live = new LiveSession(record, stored);
+    applyStored(live.doc, stored, this.options.logger, id);
+    live.listen(this);
     // The lock may have changed while the document was not loaded.
     live.mirrorReadOnly();
-    live.doc.on('update', (update: Uint8Array, origin: unknown, _doc: Y.Doc, transaction: Y.Transaction) => {
-      // The meta map's changes are read off the transaction instead of through `meta.observe`,
-      // whose listener array would cost every loaded session another ~200 bytes.
-      const metaKeys = (transaction.changed as Map<unknown, Set<string | null>>).get(live.meta);
-      if (metaKeys) this.metaChanged(live, metaKeys, origin);
-      if (origin === STORAGE_ORIGIN) return;
-      const at = this.now();
-      live.record.lastActivity = at;
-      live.updatesSinceSnapshot++;
-      live.approxBytes += update.length;
-      // The instance whose participant made an update stores it; the others only relay it.
-      if (origin !== REDIS_ORIGIN) this.queue.push({ sessionId: id, update, at });
-    });
-    if (this.options.bus) {
-      // Updates other instances have not stored yet come from Redis, before anyone is answered.
-      await this.options.bus.attach(live, async () => this.apply(live.doc, id, await this.options.storage.loadDocument(id)));
+    try {
+      // Updates other instances have not stored yet (Redis), before anyone is answered.
+      await this.extensions.afterLoad(live);
+    } catch (error) {
+      live.destroy();
+      throw error;
     }
     this.live.set(id, live);
     // Someone opened it; if nobody joins (a refused or dropped connection) it must still unload.
@@ -277,8 +259,29 @@ export class SessionHub {
       { sessionId: id, updates: stored.updates.length, ms: +(performance.now() - started).toFixed(2) },
       'session loaded',
     );
-    if (live.updatesSinceSnapshot >= this.options.snapshotEvery) this.snapshotInBackground(live);
+    if (live.snapshotDue(this.options.snapshotEvery)) this.snapshotInBackground(live);
     return live;
+  }
+
+  /**
+   * Every update of a loaded document: counted and queued for storage first (the instance whose
+   * participant made an update stores it; storage loads and Redis relays are not stored again),
+   * then handed to the extensions in order. Meta changes are read off the transaction instead of
+   * through `meta.observe`, whose listener array would cost every loaded session ~200 bytes.
+   */
+  update(live: LiveSession, update: Uint8Array, origin: unknown, transaction: Y.Transaction): void {
+    const metaKeys = (transaction.changed as Map<unknown, Set<string | null>>).get(live.meta);
+    if (metaKeys) this.metaChanged(live, metaKeys, origin);
+    if (origin !== STORAGE_ORIGIN) {
+      const at = this.now();
+      live.noteUpdate(update.length, at);
+      if (origin !== REDIS_ORIGIN) this.queue.push({ sessionId: live.id, update, at });
+    }
+    this.extensions.update(live, update, origin, transaction);
+  }
+
+  awareness(live: LiveSession, change: AwarenessChange, origin: unknown): void {
+    this.extensions.awareness(live, change, origin);
   }
 
   /** Keys of the session's meta map changed: the lock flag is put right, a new language recorded. */
@@ -286,34 +289,12 @@ export class SessionHub {
     // Only the server writes the lock flag: a client that flips it is put right at once.
     if (keys.has(READ_ONLY_KEY) && isParticipant(origin)) live.mirrorReadOnly();
     if (!keys.has(LANGUAGE_KEY)) return;
-    const language = live.language;
-    live.record.language = language;
+    const language = live.noteLanguage();
     this.queue.touch({ sessionId: live.id, lastActivity: this.now(), language });
   }
 
-  /**
-   * Applies a stored document to `doc`: the snapshot, then each later update, skipping (and
-   * logging) any that fails to decode so one corrupt row cannot make a session unloadable.
-   * Updates are applied one by one on purpose: `Y.mergeUpdates` grows quadratically with their
-   * number (see docs/benchmarks.md).
-   */
-  private apply(doc: Y.Doc, id: string, stored: StoredDocument): void {
-    const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
-    for (const [index, part] of parts.entries()) {
-      try {
-        Y.applyUpdate(doc, part, STORAGE_ORIGIN);
-      } catch (error) {
-        this.options.logger.error({ err: error, sessionId: id, index }, 'skipping a stored update that does not decode');
-      }
-    }
-  }
-
   private scheduleUnload(live: LiveSession, delayMs: number): void {
-    if (live.unloadTimer) clearTimeout(live.unloadTimer);
-    live.unloadTimer = setTimeout(() => {
-      live.unloadTimer = null;
-      void this.unload(live);
-    }, delayMs);
+    live.scheduleUnload(delayMs, () => void this.unload(live));
   }
 
   private async unload(live: LiveSession): Promise<void> {
@@ -330,19 +311,25 @@ export class SessionHub {
       return;
     }
     if (live.participants.size > 0 || this.live.get(live.id) !== live) return;
-    this.options.bus?.detach(live);
+    this.release(live);
+    this.options.logger.debug({ sessionId: live.id }, 'session unloaded');
+  }
+
+  /** Takes a stored session out of memory, with the extensions' unload hooks around it. */
+  private release(live: LiveSession): void {
+    this.extensions.beforeUnload(live);
     this.live.delete(live.id);
     live.destroy();
-    this.options.metrics?.sessionDuration.observe((Date.now() - live.loadedAt) / 1000);
-    this.options.logger.debug({ sessionId: live.id }, 'session unloaded');
+    this.extensions.afterUnload(live);
   }
 
   private afterWrite(lastSeq: Map<string, number>): void {
     for (const [id, seq] of lastSeq) {
       const live = this.live.get(id);
       if (!live) continue;
-      live.lastSeq = Math.max(live.lastSeq, seq);
-      if (live.updatesSinceSnapshot >= this.options.snapshotEvery) this.snapshotInBackground(live);
+      live.stored(seq);
+      this.extensions.stored(live, seq);
+      if (live.snapshotDue(this.options.snapshotEvery)) this.snapshotInBackground(live);
     }
   }
 
@@ -358,22 +345,16 @@ export class SessionHub {
    * integrates everything storage holds (idempotent) and claims only what it read.
    */
   private async snapshot(live: LiveSession): Promise<void> {
-    if (live.updatesSinceSnapshot === 0 || live.snapshotting) return;
-    live.snapshotting = true;
-    try {
-      // Updates arriving during the write stay counted; the count only decides when to compact.
-      const covered = live.updatesSinceSnapshot;
-      let uptoSeq = live.lastSeq;
-      if (this.options.bus) {
+    await live.snapshot(async (lastSeq) => {
+      let uptoSeq = lastSeq;
+      if (this.options.sharedLog) {
         const stored = await this.options.storage.loadDocument(live.id);
-        this.apply(live.doc, live.id, stored);
+        applyStored(live.doc, stored, this.options.logger, live.id);
         uptoSeq = stored.lastSeq;
       }
-      if (uptoSeq === 0) return;
+      if (uptoSeq === 0) return false;
       await this.options.storage.saveSnapshot(live.id, Y.encodeStateAsUpdate(live.doc), uptoSeq);
-      live.updatesSinceSnapshot = Math.max(0, live.updatesSinceSnapshot - covered);
-    } finally {
-      live.snapshotting = false;
-    }
+      return true;
+    });
   }
 }

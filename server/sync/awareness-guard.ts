@@ -1,15 +1,7 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import { equalityDeep } from 'lib0/function';
-import type { Awareness } from 'y-protocols/awareness';
 import type { Role } from '../access/tokens.js';
-
-/** One entry of an awareness update, its state already parsed (null: the client left). */
-export interface AwarenessEntry {
-  clientId: number;
-  clock: number;
-  state: unknown;
-}
+import type { AwarenessEntry } from '../sessions/awareness-internals.js';
 
 /** What may be applied of a client's awareness update. */
 export interface GuardedAwareness {
@@ -79,45 +71,4 @@ function stamp(state: unknown, role: Role): boolean {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/**
- * Applies guarded entries to the server's awareness exactly as y-protocols' `applyAwarenessUpdate`
- * applies an encoded update (same clock rules, same `change` and `update` events), without parsing
- * every state a second time: cursors arrive more often than keystrokes.
- */
-export function applyAwarenessEntries(awareness: Awareness, entries: AwarenessEntry[], origin: unknown): void {
-  const timestamp = Date.now();
-  const added: number[] = [];
-  const updated: number[] = [];
-  const filteredUpdated: number[] = [];
-  const removed: number[] = [];
-  for (const { clientId, state, clock: received } of entries) {
-    let clock = received;
-    const clientMeta = awareness.meta.get(clientId);
-    const prevState: unknown = awareness.states.get(clientId);
-    const currClock = clientMeta === undefined ? 0 : clientMeta.clock;
-    if (currClock < clock || (currClock === clock && state === null && awareness.states.has(clientId))) {
-      if (state === null) {
-        // Never let a remote client remove the local state (the server has none, but stay exact).
-        if (clientId === awareness.clientID && awareness.getLocalState() != null) clock++;
-        else awareness.states.delete(clientId);
-      } else {
-        awareness.states.set(clientId, state as Record<string, unknown>);
-      }
-      awareness.meta.set(clientId, { clock, lastUpdated: timestamp });
-      if (clientMeta === undefined && state !== null) added.push(clientId);
-      else if (clientMeta !== undefined && state === null) removed.push(clientId);
-      else if (state !== null) {
-        if (!equalityDeep(state, prevState)) filteredUpdated.push(clientId);
-        updated.push(clientId);
-      }
-    }
-  }
-  if (added.length > 0 || filteredUpdated.length > 0 || removed.length > 0) {
-    awareness.emit('change', [{ added, updated: filteredUpdated, removed }, origin]);
-  }
-  if (added.length > 0 || updated.length > 0 || removed.length > 0) {
-    awareness.emit('update', [{ added, updated, removed }, origin]);
-  }
 }

@@ -11,49 +11,56 @@ import { performance } from 'node:perf_hooks';
 const BUSY_LOOP = 0.3;
 const LOAD_WINDOW_MS = 500;
 
-/** Sockets corked by `corkUntilTickEnd`, uncorked together once the current callback is done. */
-let corked: Duplex[] = [];
-/** Whether the loop was busy over the last window. */
-let holding = false;
-let mode: 'load' | 'always' = 'load';
-let watcher: NodeJS.Timeout | null = null;
-
-function uncorkAll(): void {
-  const sockets = corked;
-  corked = [];
-  for (const socket of sockets) socket.uncork();
-}
-
-/** Samples the event loop's utilization once per window; the timer does not keep the process alive. */
-function watchLoad(): void {
-  let last = performance.eventLoopUtilization();
-  watcher = setInterval(() => {
-    const now = performance.eventLoopUtilization();
-    holding = performance.eventLoopUtilization(now, last).utilization >= BUSY_LOOP;
-    last = now;
-  }, LOAD_WINDOW_MS);
-  watcher.unref();
-}
+/** When a TickCork holds frames: while the event loop is busy (`load`), or always (tests). */
+export type CorkMode = 'load' | 'always';
 
 /**
- * Holds what is written to `socket` until the current callback returns, then sends it in one
+ * Holds what is written to a socket until the current callback returns, then sends it in one
  * system call, while the event loop is busy. An editor sends a keystroke and its cursor move back
  * to back; they arrive in one read and would leave as two `writev` calls per receiving peer, the
  * largest single cost of relaying a keystroke under load. The frames still leave within the same
- * turn of the event loop, in the order they were sent.
+ * turn of the event loop, in the order they were sent. One per server.
  */
-export function corkUntilTickEnd(socket: Duplex): void {
-  if (mode === 'load') {
-    if (!watcher) watchLoad();
-    if (!holding) return;
-  }
-  // Corked already: by an earlier frame in this callback (a write in progress uncorks at once).
-  if (socket.writableCorked > 0 || socket.destroyed) return;
-  socket.cork();
-  if (corked.push(socket) === 1) process.nextTick(uncorkAll);
-}
+export class TickCork {
+  /** Sockets corked in this callback, uncorked together once it is done. */
+  private corked: Duplex[] = [];
+  /** Whether the loop was busy over the last window. */
+  private busy = false;
+  private watcher: NodeJS.Timeout | null = null;
+  private readonly uncorkAll = (): void => {
+    const sockets = this.corked;
+    this.corked = [];
+    for (const socket of sockets) socket.uncork();
+  };
 
-/** For tests: hold frames whatever the load, or by the loop's load (the default). */
-export function setCorking(next: 'load' | 'always'): void {
-  mode = next;
+  constructor(private readonly mode: CorkMode = 'load') {}
+
+  /** Holds `socket`'s writes until the current callback ends, when the mode says so. */
+  hold(socket: Duplex): void {
+    if (this.mode === 'load') {
+      if (!this.watcher) this.watchLoad();
+      if (!this.busy) return;
+    }
+    // Corked already: by an earlier frame in this callback (a write in progress uncorks at once).
+    if (socket.writableCorked > 0 || socket.destroyed) return;
+    socket.cork();
+    if (this.corked.push(socket) === 1) process.nextTick(this.uncorkAll);
+  }
+
+  /** Stops sampling the event loop. */
+  stop(): void {
+    if (this.watcher) clearInterval(this.watcher);
+    this.watcher = null;
+  }
+
+  /** Samples the event loop's utilization once per window; the timer does not keep the process alive. */
+  private watchLoad(): void {
+    let last = performance.eventLoopUtilization();
+    this.watcher = setInterval(() => {
+      const now = performance.eventLoopUtilization();
+      this.busy = performance.eventLoopUtilization(now, last).utilization >= BUSY_LOOP;
+      last = now;
+    }, LOAD_WINDOW_MS);
+    this.watcher.unref();
+  }
 }

@@ -6,16 +6,18 @@ import { isSessionId } from '../../shared/session-id.js';
 import type { AccessService } from '../access/access-service.js';
 import type { Config } from '../config.js';
 import { isOriginAllowed } from '../http/cors.js';
-import { JsonConnection } from '../json/json-connection.js';
+import { JsonConnection, type JsonContext } from '../json/json-connection.js';
 import { ConnectionCounter } from '../limits/connection-counter.js';
 import { RatePolicy } from '../limits/token-bucket.js';
-import { LazyChildLogger, type ConnectionLogger, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import type { Metrics, Protocol } from '../observability/metrics.js';
 import type { SessionHub } from '../sessions/session-hub.js';
-import { acceptYjsConnection, type YjsContext } from '../sync/yjs-connection.js';
+import { YjsConnection, type YjsContext } from '../sync/yjs-connection.js';
 import { clientAddress } from './client-address.js';
+import type { ConnectionContext } from './connection.js';
 import { startHeartbeat, trackLiveness } from './heartbeat.js';
 import { closeWith } from './safe-send.js';
+import { TickCork, type CorkMode } from './tick-cork.js';
 
 /** What an accepted socket needs from its upgrade request. */
 interface Accepted {
@@ -33,17 +35,6 @@ export interface WebSockets {
   close(): Promise<void>;
 }
 
-/** Logs a socket's errors (ws emits them for protocol violations; unheard, they would throw). */
-function logErrors(ws: WebSocket, log: ConnectionLogger): void {
-  ws.on('error', (error) => log.warn({ err: error }, 'websocket error'));
-}
-
-/** Closes an accepted socket that may not stay, with a code its client can read. */
-function refuseSocket(ws: WebSocket, log: ConnectionLogger, code: number, reason: string): void {
-  logErrors(ws, log);
-  closeWith(ws, code, reason);
-}
-
 /**
  * Routes HTTP upgrades: `/yjs/<sessionId>` to the y-websocket protocol, `/ws` to the JSON
  * protocol, anything else 404. Checks `Origin` (ALLOWED_ORIGINS) and connections per address
@@ -51,7 +42,7 @@ function refuseSocket(ws: WebSocket, log: ConnectionLogger, code: number, reason
  */
 export function attachWebSockets(
   server: Server,
-  deps: { config: Config; hub: SessionHub; access: AccessService; logger: Logger; metrics: Metrics },
+  deps: { config: Config; hub: SessionHub; access: AccessService; logger: Logger; metrics: Metrics; corkMode?: CorkMode },
 ): WebSockets {
   const { config, hub, access, logger, metrics } = deps;
   const options = { noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false } as const;
@@ -60,15 +51,23 @@ export function attachWebSockets(
   const stopHeartbeat = startHeartbeat([yjs, json], config.pingIntervalMs);
   const perAddress = new ConnectionCounter(config.maxConnectionsPerIp);
   let nextConnectionId = 1;
-  // Shared by every /yjs connection: per-connection objects are what idle sessions cost.
-  const yjsContext: YjsContext = {
+  const cork = new TickCork(deps.corkMode);
+  // Shared by every connection of a protocol: per-connection objects are what idle sessions cost.
+  const shared: ConnectionContext = {
     hub,
     access,
     perAddress,
     metrics,
-    meter: metrics.meter('yjs'),
     rate: new RatePolicy(config.messagesPerSecond, config.messageBurst),
     logger,
+  };
+  const yjsContext: YjsContext = { ...shared, meter: metrics.meter('yjs'), cork };
+  const jsonContext: JsonContext = {
+    ...shared,
+    meter: metrics.meter('json'),
+    maxCodeChars: config.maxCodeChars,
+    coalesceMs: config.jsonCoalesceMs,
+    joinTimeoutMs: config.joinTimeoutMs,
   };
 
   const refuse = (socket: Duplex, status: string): void => {
@@ -95,33 +94,23 @@ export function attachWebSockets(
   /** `socket` is the connection `ws` speaks over (the Yjs side corks it to batch its frames). */
   const onSocket = (ws: WebSocket, socket: Duplex, { protocol, address, sessionId, token }: Accepted): void => {
     const connId = nextConnectionId++;
-    // A Yjs connection logs through itself; a logger object per socket is for the other cases.
-    const log = (): ConnectionLogger => new LazyChildLogger(logger, connId, protocol === 'yjs' ? '/yjs' : '/ws', sessionId);
     trackLiveness(ws);
     // Accept, then close with a code: a browser cannot see the status of a refused upgrade.
-    if (protocol === 'yjs' && !isSessionId(sessionId)) return refuseSocket(ws, log(), CloseCode.SessionNotFound, 'malformed session id');
+    if (protocol === 'yjs' && !isSessionId(sessionId)) return refuseSocket(ws, CloseCode.SessionNotFound, 'malformed session id');
     if (!perAddress.acquire(address)) {
       metrics.errors.inc({ kind: 'too_many_connections' });
-      return refuseSocket(ws, log(), CloseCode.TooMany, 'too many connections from your address');
+      return refuseSocket(ws, CloseCode.TooMany, 'too many connections from your address');
     }
-    if (protocol === 'yjs') {
-      // y-websocket puts the room after the server URL: /yjs/<sessionId>?token=… (its `params`).
-      return acceptYjsConnection(ws, socket, sessionId, { token }, address, yjsContext, connId);
-    }
-    const jsonLog = log();
-    logErrors(ws, jsonLog);
-    ws.on('close', () => perAddress.release(address));
-    new JsonConnection(ws, {
-      hub,
-      access,
-      logger: jsonLog,
-      metrics,
-      maxCodeChars: config.maxCodeChars,
-      coalesceMs: config.jsonCoalesceMs,
-      messagesPerSecond: config.messagesPerSecond,
-      messageBurst: config.messageBurst,
-      joinTimeoutMs: config.joinTimeoutMs,
-    });
+    // y-websocket puts the room after the server URL: /yjs/<sessionId>?token=… (its `params`).
+    if (protocol === 'yjs') new YjsConnection(ws, socket, yjsContext, connId, sessionId, address, { token });
+    else new JsonConnection(ws, jsonContext, connId, address);
+  };
+
+  /** Closes an accepted socket that may not stay, with a code its client can read. */
+  const refuseSocket = (ws: WebSocket, code: number, reason: string): void => {
+    // ws emits errors for protocol violations; unheard, they would throw.
+    ws.on('error', (error) => logger.warn({ err: error, reason }, 'websocket error on a refused socket'));
+    closeWith(ws, code, reason);
   };
 
   return {
@@ -129,6 +118,7 @@ export function attachWebSockets(
     json,
     async close() {
       stopHeartbeat();
+      cork.stop();
       for (const wss of [yjs, json]) for (const ws of wss.clients) closeWith(ws, CloseCode.ServiceRestart, 'server restarting');
       // Give close frames a moment to go out, then cut whatever is left.
       await new Promise((resolve) => setTimeout(resolve, 50));

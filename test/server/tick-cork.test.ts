@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { corkUntilTickEnd, setCorking } from '../../server/ws/tick-cork.js';
+import { TickCork } from '../../server/ws/tick-cork.js';
 
 /** A connected pair of TCP sockets on 127.0.0.1; `received` collects what reaches the client. */
 async function socketPair(): Promise<{ server: net.Socket; client: net.Socket; received: () => string; close: () => Promise<void> }> {
@@ -57,13 +57,13 @@ async function until(condition: () => boolean): Promise<void> {
 
 describe('frames sent in one callback leave in one write', () => {
   let pair: Awaited<ReturnType<typeof socketPair>>;
+  // The loop of a test is idle: hold frames whatever the load (one test below covers the load).
+  const always = new TickCork('always');
+  const corkUntilTickEnd = (socket: net.Socket): void => always.hold(socket);
   before(async () => {
     pair = await socketPair();
-    // The loop of a test is idle: hold frames whatever the load (one test below covers the load).
-    setCorking('always');
   });
   after(async () => {
-    setCorking('load');
     await pair.close();
   });
 
@@ -93,13 +93,13 @@ describe('frames sent in one callback leave in one write', () => {
   });
 
   it('holds frames only while the event loop is busy', async () => {
+    const byLoad = new TickCork('load');
     const sendTwo = (first: string, second: string): void => {
-      corkUntilTickEnd(pair.server);
+      byLoad.hold(pair.server);
       pair.server.write(first);
-      corkUntilTickEnd(pair.server);
+      byLoad.hold(pair.server);
       pair.server.write(second);
     };
-    setCorking('load');
     try {
       // The first call starts the load sampling.
       sendTwo('start1;', 'start2;');
@@ -122,7 +122,7 @@ describe('frames sent in one callback leave in one write', () => {
       assert.equal(counts.calls, 2, 'an idle loop sends each frame at once');
       await until(() => pair.received().endsWith('idle1;idle2;'));
     } finally {
-      setCorking('always');
+      byLoad.stop();
     }
   });
 
