@@ -56,7 +56,14 @@ export async function createStorage(config: Pick<Config, 'storage' | 'dataDir' |
 export async function startServer(
   config: Config,
   logger: Logger,
-  deps: { storage?: Storage; webRoot?: string; redisPrefix?: string; corkMode?: CorkMode } = {},
+  deps: {
+    storage?: Storage;
+    webRoot?: string;
+    redisPrefix?: string;
+    corkMode?: CorkMode;
+    /** Run after the built-in extensions, in this order. */
+    extensions?: SessionExtension[];
+  } = {},
 ): Promise<RunningServer> {
   const storage = deps.storage ?? (await createStorage(config, logger));
   let bus: RedisBus | undefined;
@@ -67,7 +74,7 @@ export async function startServer(
   // Gauges read these lazily, after the servers below exist.
   const metrics: Metrics = new Metrics({ sessions: (): number => hub.loadedCount, connections: (protocol) => sockets[protocol].clients.size });
   // The order every session's hooks run in: local clients first, then other instances, then metrics.
-  const extensions: SessionExtension[] = [yjsFanout, jsonRooms, ...(bus ? [bus] : []), sessionMetrics(metrics)];
+  const extensions: SessionExtension[] = [yjsFanout, jsonRooms, ...(bus ? [bus] : []), sessionMetrics(metrics), ...(deps.extensions ?? [])];
   const hub: SessionHub = new SessionHub({
     storage,
     logger,
