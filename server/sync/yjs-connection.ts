@@ -17,6 +17,7 @@ import { Connection, type ConnectionContext } from '../ws/connection.js';
 import { safeSend, toBytes } from '../ws/safe-send.js';
 import type { TickCork } from '../ws/tick-cork.js';
 import { guardAwareness } from './awareness-guard.js';
+import { missingDependency } from './update-dependencies.js';
 import { encodeAwarenessMessage, relayAwareness, type YjsPeer } from './yjs-fanout.js';
 
 /** What `/yjs` connections need from the server; one object shared by all of them. */
@@ -153,6 +154,13 @@ export class YjsConnection extends Connection<Uint8Array> implements YjsPeer {
         // set, so a frame corrupt at its end would otherwise be half applied.
         const decoded = Y.decodeUpdate(update);
         if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return;
+        const missing = missingDependency(live.doc, decoded);
+        if (missing !== null) {
+          // Nothing is applied or held; the client's provider reconnects and its sync sends all it has.
+          this.context.metrics?.errors.inc({ kind: 'missing_dependency' });
+          this.warn({ missing }, 'closing yjs connection: update with a missing dependency');
+          return this.close(CloseCode.BadRequest, `update refused: ${missing}; reconnect to resynchronize`);
+        }
         if (this.role === 'candidate' && live.readOnly) return this.deny('read-only: the interviewer has locked the editor');
         if (!this.context.hub.fits(live, update.length)) {
           this.context.metrics?.errors.inc({ kind: 'document_too_large' });
