@@ -50,6 +50,14 @@ export interface Config {
   maxConnectionsPerIp: number;
   messagesPerSecond: number;
   messageBurst: number;
+  /** Update bytes one connection may have logged per minute (storage fills no faster). */
+  connectionLogBytesPerMinute: number;
+  /** Update bytes all of one session's connections may have logged per minute. */
+  sessionLogBytesPerMinute: number;
+  /** Largest awareness state (cursor, name) of one client, as JSON. */
+  maxAwarenessBytes: number;
+  /** Awareness bytes one connection may send per second; more are dropped. */
+  awarenessBytesPerSecond: number;
   joinTimeoutMs: number;
   /** REST requests per minute per address: all of /api, session creation, token requests. */
   rateLimits: { api: number; create: number; token: number };
@@ -182,6 +190,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnectionsPerIp: integer('MAX_CONNECTIONS_PER_IP', '100', 1, 1_000_000),
     messagesPerSecond: integer('MESSAGES_PER_SECOND', '100', 1, 1_000_000),
     messageBurst: integer('MESSAGE_BURST', '300', 1, 1_000_000),
+    connectionLogBytesPerMinute: size('CONNECTION_LOG_PER_MINUTE', '4mb'),
+    sessionLogBytesPerMinute: size('SESSION_LOG_PER_MINUTE', '16mb'),
+    maxAwarenessBytes: size('MAX_AWARENESS_BYTES', '8kb'),
+    awarenessBytesPerSecond: size('AWARENESS_BYTES_PER_SECOND', '64kb'),
     joinTimeoutMs: duration('JOIN_TIMEOUT', '30s'),
     rateLimits: {
       api: integer('RATE_LIMIT_API', '600', 0, 1_000_000),

@@ -146,9 +146,8 @@ export class JsonConnection extends Connection<string> implements JsonPeer {
     if (this.phase !== 'joined' || !this.live || !this.room) {
       return this.report(ErrorCode.NotJoined, `send "join" with a sessionId before "${message.type}"`);
     }
-    if (this.role === 'candidate' && this.live.readOnly) {
-      return this.report(ErrorCode.ReadOnly, 'the interviewer has locked the editor; nothing changed');
-    }
+    const locked = this.judgeWrite(this.live, 0);
+    if (locked) return this.report(locked.code, locked.message);
     if (message.type === 'codeChange') return this.codeChange(message.code, message.version);
     const live = this.live;
     if (live.language !== message.language) {
@@ -166,9 +165,8 @@ export class JsonConnection extends Connection<string> implements JsonPeer {
     const current = live.text.toString();
     const edits = mergeEdits(base, current, code);
     const inserted = edits.reduce((sum, edit) => sum + Buffer.byteLength(edit.insert), 0);
-    if (inserted > 0 && !this.options.hub.fits(live, inserted)) {
-      return this.report(ErrorCode.DocumentTooLarge, `the document would exceed ${this.options.hub.maxDocumentBytes} bytes; nothing changed`);
-    }
+    const refusal = inserted > 0 ? this.judgeWrite(live, inserted) : null;
+    if (refusal) return this.report(refusal.code, refusal.message);
     if (edits.length > 0) {
       const started = performance.now();
       live.doc.transact(() => {

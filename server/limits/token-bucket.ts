@@ -12,6 +12,11 @@ export class RatePolicy {
   /** How far ahead of now a client's full-again time may run: `burst - 1` tokens' worth. */
   private readonly toleranceMs: number;
 
+  /** A policy for `perMinute` tokens a minute, all of which may be taken at once. */
+  static perMinute(perMinute: number, now?: () => number): RatePolicy {
+    return new RatePolicy(perMinute / 60, perMinute, now);
+  }
+
   constructor(
     ratePerSecond: number,
     burst: number,
@@ -26,13 +31,14 @@ export class RatePolicy {
   static readonly FULL = 0;
 
   /**
-   * Takes a token from the bucket `state` (FULL at first): the bucket's new state, or -1 when it
-   * is empty and the message should be refused (the state is then unchanged).
+   * Takes `cost` tokens (one message, or a frame's bytes) from the bucket `state` (FULL at first):
+   * the bucket's new state, or -1 when it holds fewer and the message should be refused (the
+   * state is then unchanged). A cost above the burst is never admitted.
    */
-  take(state: number): number {
+  take(state: number, cost = 1): number {
     const now = this.now();
     const fullAt = Math.max(state, now);
-    if (fullAt - now > this.toleranceMs) return -1;
-    return fullAt + this.intervalMs;
+    if (fullAt - now + (cost - 1) * this.intervalMs > this.toleranceMs) return -1;
+    return fullAt + cost * this.intervalMs;
   }
 }

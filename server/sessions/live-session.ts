@@ -4,6 +4,7 @@ import { isLanguage, type Language } from '../../shared/languages.js';
 import type { Role } from '../access/tokens.js';
 import { CODE_TEXT, LANGUAGE_KEY, META_MAP, READ_ONLY_KEY } from '../../shared/schema.js';
 import type { SessionAccess, SessionRecord, StoredDocument } from '../storage/storage.js';
+import { RatePolicy } from '../limits/token-bucket.js';
 import { SmallSet } from '../util/small-set.js';
 import { sweepShared, unsweep } from './awareness-internals.js';
 import { SERVER_ORIGIN } from './origins.js';
@@ -63,6 +64,8 @@ export class LiveSession {
   /** Updates received since the last snapshot was written. */
   private sinceSnapshot: number;
   private snapshotting = false;
+  /** The session's bucket of update bytes it may still log (under the hub's shared policy). */
+  private logBudget = RatePolicy.FULL;
   private unloadTimer: NodeJS.Timeout | null = null;
   /** By key; a plain object because a session has one or two, and a Map costs a hash table. */
   private attachments: Record<string, Attachment> = {};
@@ -181,6 +184,14 @@ export class LiveSession {
     this.current.lastActivity = at;
     this.sinceSnapshot++;
     this.approxBytes += bytes;
+  }
+
+  /** Takes `bytes` from the session's logging budget under `policy`; false when it is spent. */
+  takeLogBudget(policy: RatePolicy, bytes: number): boolean {
+    const next = policy.take(this.logBudget, bytes);
+    if (next < 0) return false;
+    this.logBudget = next;
+    return true;
   }
 
   /**

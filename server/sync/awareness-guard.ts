@@ -12,13 +12,13 @@ export interface GuardedAwareness {
 
 /**
  * Rewrites an awareness update from one connection so that it only touches that connection's
- * own client id, and stamps `user.role` with the role the server granted it. Returns null when
- * nothing of the update may be applied.
+ * own client id, and stamps `user.role` with the role the server granted it; a state of more than
+ * `maxStateBytes` (as encoded) is dropped. Returns null when nothing of the update may be applied.
  *
  * Wire format (y-protocols/awareness): varuint count, then per entry varuint clientID, varuint
  * clock, varstring JSON state (`null` when the client left).
  */
-export function guardAwareness(update: Uint8Array, owns: (clientId: number) => boolean, role: Role): GuardedAwareness | null {
+export function guardAwareness(update: Uint8Array, owns: (clientId: number) => boolean, role: Role, maxStateBytes = Infinity): GuardedAwareness | null {
   const decoder = decoding.createDecoder(update);
   const count = decoding.readVarUint(decoder);
   const entries: AwarenessEntry[] = [];
@@ -27,8 +27,10 @@ export function guardAwareness(update: Uint8Array, owns: (clientId: number) => b
   for (let i = 0; i < count; i++) {
     const clientId = decoding.readVarUint(decoder);
     const clock = decoding.readVarUint(decoder);
+    const start = decoder.pos;
     const text = decoding.readVarString(decoder);
-    if (!owns(clientId)) {
+    // A state is relayed to every peer and every joiner: one larger than a cursor and a name is abuse.
+    if (!owns(clientId) || decoder.pos - start > maxStateBytes) {
       rewritten = true;
       continue;
     }

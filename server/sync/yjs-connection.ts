@@ -10,6 +10,7 @@ import { CloseCode } from '../../shared/protocol/close-codes.js';
 import type { ErrorCode } from '../../shared/protocol/errors.js';
 import { YjsMessageType } from '../../shared/protocol/yjs-messages.js';
 import type { Presented } from '../access/authorize.js';
+import { RatePolicy } from '../limits/token-bucket.js';
 import { applyAwarenessEntries } from '../sessions/awareness-internals.js';
 import type { LiveSession } from '../sessions/live-session.js';
 import type { SessionError } from '../sessions/session-error.js';
@@ -24,6 +25,10 @@ import { encodeAwarenessMessage, relayAwareness, type YjsPeer } from './yjs-fano
 export interface YjsContext extends ConnectionContext {
   /** Holds a callback's frames to one socket until it ends, while the server is busy. */
   cork: TickCork;
+  /** Awareness bytes a connection may send per second (AWARENESS_BYTES_PER_SECOND). */
+  awarenessRate: RatePolicy;
+  /** Largest awareness state of one client (MAX_AWARENESS_BYTES). */
+  maxAwarenessBytes: number;
 }
 
 /** A frame that does not follow the y-websocket protocol. */
@@ -41,6 +46,8 @@ export class YjsConnection extends Connection<Uint8Array> implements YjsPeer {
   private holdsAwareness = false;
   /** The awareness client id this connection speaks for: the first one it sets. */
   private awarenessId: number | null = null;
+  /** This connection's bucket of awareness bytes under `context.awarenessRate`. */
+  private awarenessBudget = RatePolicy.FULL;
 
   constructor(
     ws: WebSocket,
@@ -119,8 +126,16 @@ export class YjsConnection extends Connection<Uint8Array> implements YjsPeer {
         return this.handleSync(live, decoder);
       case YjsMessageType.Awareness: {
         const received = decoding.readVarUint8Array(decoder);
-        const guarded = guardAwareness(received, (id) => this.owns(live, id), this.role);
-        if (!guarded) return;
+        const { awarenessRate, maxAwarenessBytes, metrics } = this.context as YjsContext;
+        // Cursors are renewed constantly, so one dropped costs nothing: a flood is dropped, not closed.
+        const budget = awarenessRate.take(this.awarenessBudget, received.length);
+        if (budget < 0) return void metrics?.errors.inc({ kind: 'awareness_rate_limited' });
+        this.awarenessBudget = budget;
+        const guarded = guardAwareness(received, (id) => this.owns(live, id), this.role, maxAwarenessBytes);
+        if (!guarded) {
+          if (received.length > maxAwarenessBytes) metrics?.errors.inc({ kind: 'awareness_too_large' });
+          return;
+        }
         const { added, updated, removed } = applyAwarenessEntries(live.awareness, guarded.entries, this);
         if (added.length > 0) this.holdsAwareness = true;
         if (removed.length > 0) this.holdsAwareness = false;
@@ -161,11 +176,8 @@ export class YjsConnection extends Connection<Uint8Array> implements YjsPeer {
           this.warn({ missing }, 'closing yjs connection: update with a missing dependency');
           return this.close(CloseCode.BadRequest, `update refused: ${missing}; reconnect to resynchronize`);
         }
-        if (this.role === 'candidate' && live.readOnly) return this.deny('read-only: the interviewer has locked the editor');
-        if (!this.context.hub.fits(live, update.length)) {
-          this.context.metrics?.errors.inc({ kind: 'document_too_large' });
-          return this.deny(`document size limit reached (${this.context.hub.maxDocumentBytes} bytes); the change was not applied`);
-        }
+        const refusal = this.judgeWrite(live, update.length);
+        if (refusal) return this.deny(refusal.message);
         const started = performance.now();
         Y.applyUpdate(live.doc, update, this);
         this.context.meter?.fanout.observe((performance.now() - started) / 1000);

@@ -21,6 +21,10 @@ export interface ConnectionContext {
   perAddress: ConnectionCounter;
   /** Messages per second and burst allowed to each connection. */
   rate: RatePolicy;
+  /** Update bytes a connection may log per minute (CONNECTION_LOG_PER_MINUTE). */
+  connectionLog: RatePolicy;
+  /** Update bytes a session may log per minute (SESSION_LOG_PER_MINUTE). */
+  sessionLog: RatePolicy;
   /** Each connection's log lines go to a child of this logger. */
   logger: Logger;
   metrics?: Metrics;
@@ -56,6 +60,8 @@ export abstract class Connection<Frame> implements Participant {
   /** This connection's token bucket under `context.rate`. */
   private rateState = RatePolicy.FULL;
   private refusedInARow = 0;
+  /** This connection's bucket of update bytes under `context.connectionLog`. */
+  private logBudget = RatePolicy.FULL;
   /** The pino child this connection logs with, made on its first line. */
   private child: Logger | undefined;
 
@@ -149,6 +155,32 @@ export abstract class Connection<Frame> implements Participant {
     const live = this.live;
     if (live) this.context.hub.leave(live, this);
     this.closed(live);
+  }
+
+  /**
+   * Whether this connection may now change `live` by an update of `bytes` encoded bytes; the
+   * refusal (nothing is applied) when not. Judged when the change takes effect, for both
+   * protocols alike: the lock, the document size, and how much the connection and the session
+   * have logged in the last minute (the history is kept, so storage grows with every update).
+   */
+  protected judgeWrite(live: LiveSession, bytes: number): SessionError | null {
+    if (this.role === 'candidate' && live.readOnly) {
+      return new SessionError(ErrorCode.ReadOnly, 'read-only: the interviewer has locked the editor; nothing changed');
+    }
+    if (bytes === 0) return null;
+    const { hub, metrics } = this.context;
+    if (!hub.fits(live, bytes)) {
+      metrics?.errors.inc({ kind: 'document_too_large' });
+      return new SessionError(ErrorCode.DocumentTooLarge, `document size limit reached (${hub.maxDocumentBytes} bytes); nothing changed`);
+    }
+    const budget = this.context.connectionLog.take(this.logBudget, bytes);
+    if (budget < 0 || !live.takeLogBudget(this.context.sessionLog, bytes)) {
+      metrics?.errors.inc({ kind: 'log_rate_limited' });
+      const whose = budget < 0 ? 'this connection' : 'this session';
+      return new SessionError(ErrorCode.RateLimited, `${whose} has changed too much in the last minute; wait a little; nothing changed`);
+    }
+    this.logBudget = budget;
+    return null;
   }
 
   warn(fields: object, message: string): void {

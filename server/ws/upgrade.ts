@@ -59,9 +59,17 @@ export function attachWebSockets(
     perAddress,
     metrics,
     rate: new RatePolicy(config.messagesPerSecond, config.messageBurst),
+    connectionLog: RatePolicy.perMinute(config.connectionLogBytesPerMinute),
+    sessionLog: RatePolicy.perMinute(config.sessionLogBytesPerMinute),
     logger,
   };
-  const yjsContext: YjsContext = { ...shared, meter: metrics.meter('yjs'), cork };
+  const yjsContext: YjsContext = {
+    ...shared,
+    meter: metrics.meter('yjs'),
+    cork,
+    awarenessRate: new RatePolicy(config.awarenessBytesPerSecond, Math.max(config.awarenessBytesPerSecond, config.maxAwarenessBytes)),
+    maxAwarenessBytes: config.maxAwarenessBytes,
+  };
   const jsonContext: JsonContext = {
     ...shared,
     meter: metrics.meter('json'),
