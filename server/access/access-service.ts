@@ -1,8 +1,7 @@
 import type { Language } from '../../shared/languages.js';
-import { CloseCode } from '../../shared/protocol/close-codes.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
 import type { Logger } from '../logger.js';
-import type { LiveSession } from '../sessions/live-session.js';
+import type { LiveSession, Participant } from '../sessions/live-session.js';
 import { SessionError } from '../sessions/session-error.js';
 import type { SessionHub, SessionSummary } from '../sessions/session-hub.js';
 import type { SessionAccess, SessionRecord, Storage } from '../storage/storage.js';
@@ -94,7 +93,7 @@ export class AccessService {
     const record = await this.options.hub.record(id);
     const grant = await this.grant(record, presented, { endedAllowsInterviewer: false });
     const live = await this.options.hub.open(id);
-    if (live.participants.size >= this.options.maxParticipants) {
+    if (!hasRoom(live, grant.role, this.options.maxParticipants)) {
       throw new SessionError(ErrorCode.SessionFull, `the session is full (${this.options.maxParticipants} participants)`);
     }
     return { live, grant };
@@ -132,7 +131,7 @@ export class AccessService {
 
   /** Re-reads a session's access after another instance changed it, and enforces it here. */
   async refresh(id: string): Promise<void> {
-    const live = this.options.hub.loaded(id);
+    const live = await this.options.hub.settled(id);
     if (!live) return;
     const stored = await this.options.storage.getSession(id);
     if (!stored) return;
@@ -168,21 +167,26 @@ export class AccessService {
       this.options.logger.error({ err: error, sessionId: record.id }, 'storing an access change failed');
       throw new SessionError(ErrorCode.Unavailable, 'the change could not be stored; nothing changed');
     }
-    const live = this.options.hub.loaded(record.id);
+    const live = await this.options.hub.settled(record.id);
     if (live) this.enforce(live, access);
     this.options.announce?.(record.id);
     return { ...record, access };
+  }
+
+  /** Why `participant` may no longer stay in `live` under its current access, or null. */
+  revoked(live: LiveSession, participant: Participant): SessionError | null {
+    const access = live.access;
+    if (access.endedAt !== null) return new SessionError(ErrorCode.SessionEnded, 'session ended by the interviewer');
+    if (participant.epoch !== epochOf(access, participant.role)) return new SessionError(ErrorCode.Unauthorized, "the session's access changed; sign in again");
+    return null;
   }
 
   /** Makes open connections obey `access`: revoked or ended ones are closed, the lock mirrored. */
   private enforce(live: LiveSession, access: SessionAccess): void {
     live.setAccess(access);
     for (const participant of [...live.participants]) {
-      if (access.endedAt !== null) {
-        participant.close(CloseCode.SessionEnded, 'session ended by the interviewer');
-      } else if (participant.epoch !== epochOf(access, participant.role)) {
-        participant.close(CloseCode.Unauthorized, "the session's access changed; sign in again");
-      }
+      const revoked = this.revoked(live, participant);
+      if (revoked) participant.close(revoked.closeCode, revoked.message);
     }
   }
 
@@ -190,4 +194,16 @@ export class AccessService {
     const info = await this.options.hub.describe(record.id);
     return { ...info, private: isPrivate(record), readOnly: record.access.readOnly, ended: record.access.endedAt !== null, role };
   }
+}
+
+/** Places beyond MAX_PARTICIPANTS that only interviewers can take. */
+export const INTERVIEWER_PLACES = 2;
+
+/**
+ * Whether a participant of `role` may join `live` under `max` participants: candidates while
+ * fewer than `max` are in, interviewers in INTERVIEWER_PLACES more, so a crowd of candidate
+ * sockets cannot lock the interviewer out of their own interview.
+ */
+function hasRoom(live: LiveSession, role: Role, max: number): boolean {
+  return live.participants.size < (role === 'interviewer' ? max + INTERVIEWER_PLACES : max);
 }

@@ -15,6 +15,8 @@ export interface Presented {
 export interface Grant {
   role: Role;
   epoch: number;
+  /** When the grant lapses (its token's expiry; never for raw credentials), in ms since the epoch. */
+  expiresAt: number;
 }
 
 /** The access epoch a role's grants are checked against: bumping it revokes that role's grants. */
@@ -41,13 +43,13 @@ export async function authorize(record: SessionRecord, presented: Presented, sig
     if (claims.sid !== record.id) throw new SessionError(ErrorCode.Forbidden, 'the token is for another session');
     const epoch = epochOf(access, claims.role);
     if (claims.epoch !== epoch) throw new SessionError(ErrorCode.Unauthorized, "the session's access changed; sign in again");
-    return { role: claims.role, epoch };
+    return { role: claims.role, epoch, expiresAt: claims.exp };
   }
   if (presented.ownerSecret !== undefined) {
     if (!ownerSecretMatches(presented.ownerSecret, access.ownerSecretHash)) {
       throw new SessionError(ErrorCode.InvalidCredentials, 'the owner secret is not valid for this session');
     }
-    return { role: 'interviewer', epoch: epochOf(access, 'interviewer') };
+    return { role: 'interviewer', epoch: epochOf(access, 'interviewer'), expiresAt: Infinity };
   }
   if (access.passwordHash !== null) {
     if (presented.password === undefined) throw new SessionError(ErrorCode.Unauthorized, 'this session is private: a password is required');
@@ -55,5 +57,5 @@ export async function authorize(record: SessionRecord, presented: Presented, sig
       throw new SessionError(ErrorCode.InvalidCredentials, 'wrong password');
     }
   }
-  return { role: 'candidate', epoch: epochOf(access, 'candidate') };
+  return { role: 'candidate', epoch: epochOf(access, 'candidate'), expiresAt: Infinity };
 }

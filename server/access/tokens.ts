@@ -36,8 +36,10 @@ export class TokenSigner {
     if (token.length > 1024) return null;
     const [body, signature, extra] = token.split('.');
     if (!body || !signature || extra !== undefined) return null;
-    const expected = Buffer.from(this.mac(body), 'base64url');
-    const presented = Buffer.from(signature, 'base64url');
+    // The signature's text is compared, not its decoded bytes: base64url decoding skips junk, so
+    // a signature with characters appended would otherwise still verify.
+    const expected = Buffer.from(this.mac(body));
+    const presented = Buffer.from(signature);
     if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) return null;
     let claims: TokenClaims;
     try {

@@ -17,6 +17,8 @@ export interface Participant {
   readonly role: Role;
   /** The access epoch of its role when it joined: a change of epoch revokes it. */
   readonly epoch: number;
+  /** When its grant lapses (a token's expiry), in ms since the epoch; Infinity for never. */
+  readonly expiresAt: number;
   /** Closes the participant's connection with a WebSocket close code and a reason. */
   close(code: number, reason: string): void;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as Y from 'yjs';
 import type { Language } from '../../shared/languages.js';
+import { CloseCode } from '../../shared/protocol/close-codes.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
 import { CODE_TEXT, LANGUAGE_KEY, META_MAP, READ_ONLY_KEY } from '../../shared/schema.js';
 import type { Logger } from '../logger.js';
@@ -47,6 +48,9 @@ export interface SessionSummary {
   lastActivity: number;
 }
 
+/** How often lapsed grants and sessions past their maximum age are looked for among the connected. */
+const EXPIRY_SWEEP_MS = 1_000;
+
 /** Longest retry delay for an unload whose final write failed (the document stays in memory meanwhile). */
 const UNLOAD_RETRY_MS = 5_000;
 
@@ -62,6 +66,7 @@ export class SessionHub implements SessionListener {
   private readonly loading = new Map<string, Promise<LiveSession>>();
   private readonly now: () => number;
   private closing = false;
+  private readonly expirySweep: NodeJS.Timeout;
 
   constructor(private readonly options: SessionHubOptions) {
     this.now = options.now ?? Date.now;
@@ -72,6 +77,8 @@ export class SessionHub implements SessionListener {
       onWritten: (lastSeq) => this.afterWrite(lastSeq),
       onTimed: (seconds, ok) => extensions.storageWrite(seconds, ok),
     });
+    this.expirySweep = setInterval(() => this.closeExpired(), EXPIRY_SWEEP_MS);
+    this.expirySweep.unref();
   }
 
   /** Creates a session; the initial code is written into its document here, once, by the server. */
@@ -136,7 +143,7 @@ export class SessionHub implements SessionListener {
    * the call (an API read does not keep a document in memory).
    */
   async read<T>(id: string, reader: (doc: Y.Doc) => T): Promise<T> {
-    const live = this.live.get(id) ?? (this.loading.has(id) ? await this.open(id) : undefined);
+    const live = await this.settled(id);
     if (live) return reader(live.doc);
     await this.findRecord(id);
     const doc = new Y.Doc();
@@ -146,6 +153,17 @@ export class SessionHub implements SessionListener {
     } finally {
       doc.destroy();
     }
+  }
+
+  /**
+   * The session in memory, waiting for a load in progress to finish; undefined when it is not
+   * loaded (or its load fails). What must reach every participant goes through this, or a
+   * session loading meanwhile would miss it.
+   */
+  async settled(id: string): Promise<LiveSession | undefined> {
+    const live = this.live.get(id);
+    if (live || !this.loading.has(id)) return live;
+    return this.open(id).catch(() => undefined);
   }
 
   /** The loaded session, loading it first when needed; throws SessionError when refused. */
@@ -197,6 +215,7 @@ export class SessionHub implements SessionListener {
   /** Closes every participant, writes everything and unloads every document. */
   async shutdown(closeCode: number, reason: string): Promise<void> {
     this.closing = true;
+    clearInterval(this.expirySweep);
     await Promise.allSettled(this.loading.values());
     for (const live of this.live.values()) {
       for (const participant of [...live.participants]) participant.close(closeCode, reason);
@@ -208,6 +227,24 @@ export class SessionHub implements SessionListener {
         this.options.logger.error({ err: error, sessionId: live.id }, 'final snapshot failed (the update log is complete)');
       });
       this.release(live);
+    }
+  }
+
+  /**
+   * Closes what lapsed while connected: every participant of a session past SESSION_MAX_AGE
+   * (4410), and each participant whose grant expired (4401; a token's lifetime). Both were
+   * checked only when a connection opened, and an open socket kept editing after either.
+   */
+  private closeExpired(): void {
+    const now = this.now();
+    for (const live of this.live.values()) {
+      if (now - live.record.createdAt > this.options.sessionMaxAgeMs) {
+        for (const participant of [...live.participants]) participant.close(CloseCode.SessionExpired, 'the session has expired');
+        continue;
+      }
+      for (const participant of live.participants) {
+        if (participant.expiresAt <= now) participant.close(CloseCode.Unauthorized, 'your access has expired; sign in again');
+      }
     }
   }
 

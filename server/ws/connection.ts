@@ -53,6 +53,7 @@ export abstract class Connection<Frame> implements Participant {
   /** Granted on admission; nothing reads them before. */
   role: Role = 'candidate';
   epoch = 0;
+  expiresAt = Infinity;
   protected live: LiveSession | null = null;
   protected phase: 'idle' | 'joining' | 'joined' | 'closed' = 'idle';
   /** Frames that arrived while joining; null while none did. */
@@ -117,8 +118,13 @@ export abstract class Connection<Frame> implements Participant {
         this.sessionId = live.id;
         this.role = grant.role;
         this.epoch = grant.epoch;
+        this.expiresAt = grant.expiresAt;
         this.phase = 'joined';
         this.context.hub.join(live, this);
+        // Access may have changed while the session loaded (ended, password changed): changes
+        // made from now on find this connection among the participants; earlier ones are caught here.
+        const revoked = this.context.access.revoked(live, this);
+        if (revoked) return this.close(revoked.closeCode, revoked.message);
         this.opened(live, grant);
         this.drain();
       },
@@ -164,6 +170,7 @@ export abstract class Connection<Frame> implements Participant {
    * have logged in the last minute (the history is kept, so storage grows with every update).
    */
   protected judgeWrite(live: LiveSession, bytes: number): SessionError | null {
+    if (this.expiresAt <= Date.now()) return new SessionError(ErrorCode.Unauthorized, 'your access has expired; sign in again');
     if (this.role === 'candidate' && live.readOnly) {
       return new SessionError(ErrorCode.ReadOnly, 'read-only: the interviewer has locked the editor; nothing changed');
     }
