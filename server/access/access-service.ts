@@ -8,7 +8,8 @@ import type { SessionHub, SessionInfo } from '../sessions/session-hub.js';
 import type { SessionAccess, SessionRecord, Storage } from '../storage/storage.js';
 import { authorize, epochOf, isPrivate, type Grant, type Presented } from './authorize.js';
 import { hashOwnerSecret, hashPassword, newOwnerSecret } from './credentials.js';
-import type { Role, TokenSigner } from './tokens.js';
+import type { Role } from '../../shared/roles.js';
+import type { TokenSigner } from './tokens.js';
 import type { RunRecord } from '../../shared/runs.js';
 import { readRunViews } from '../../shared/read-runs.js';
 

@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import { isLanguage, type Language } from '../../shared/languages.js';
 import { CODE_TEXT, LANGUAGE_KEY, META_MAP, READ_ONLY_KEY } from '../../shared/schema.js';
-import type { Role } from '../access/tokens.js';
+import type { Role } from '../../shared/roles.js';
 import type { SessionRecord } from '../storage/storage.js';
 import { sweepShared, unsweep } from './awareness-sweep.js';
 import { SERVER_ORIGIN } from './origins.js';

@@ -2,7 +2,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { equalityDeep } from 'lib0/function';
 import type { Awareness } from 'y-protocols/awareness';
-import type { Role } from '../access/tokens.js';
+import type { Role } from '../../shared/roles.js';
 
 /** One entry of an awareness update, its state already parsed (null: the client left). */
 export interface AwarenessEntry {

@@ -10,7 +10,7 @@ import { CloseCode } from '../../shared/protocol/close-codes.js';
 import { YjsMessageType } from '../../shared/protocol/yjs-messages.js';
 import type { AccessService } from '../access/access-service.js';
 import type { Presented } from '../access/authorize.js';
-import type { Role } from '../access/tokens.js';
+import type { Role } from '../../shared/roles.js';
 import type { ConnectionCounter } from '../limits/connection-counter.js';
 import { RatePolicy } from '../limits/token-bucket.js';
 import type { ConnectionLogger, Logger } from '../logger.js';

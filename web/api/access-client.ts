@@ -1,5 +1,5 @@
 /** The browser's client for access control: tokens, and the interviewer's lock, password and end calls. */
-import type { Role } from '../connection/participants.js';
+import type { Role } from '../../shared/roles.js';
 import { apiBase, failure, headers } from './api-error.js';
 import type { SessionInfo } from './sessions-client.js';
 

@@ -1,6 +1,6 @@
 /** The browser's client for the sessions REST API: create a session, read its info (see docs/access-api.md). */
 import type { Language } from '../../shared/languages.js';
-import type { Role } from '../connection/participants.js';
+import type { Role } from '../../shared/roles.js';
 import { apiBase, failure, headers } from './api-error.js';
 
 export { ApiError } from './api-error.js';

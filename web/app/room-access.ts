@@ -16,9 +16,9 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { CloseCode } from '../../shared/protocol/close-codes.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
+import type { Role } from '../../shared/roles.js';
 import { requestToken, type AccessToken } from '../api/access-client.js';
 import { ApiError, getSessionInfo } from '../api/sessions-client.js';
-import type { Role } from '../connection/participants.js';
 import { forgetOwnerSecret, loadOwnerSecret, takeOwnerSecretFromUrl } from './owner-secrets.js';
 
 /** Where the page is in getting access. */

@@ -4,6 +4,7 @@
  * overwrites `role` with the connection's real role, so nobody can pose as the interviewer.
  */
 import type { Awareness } from 'y-protocols/awareness';
+import { isRole, type Role } from '../../shared/roles.js';
 
 /** One person in the room. */
 export interface Participant {
@@ -17,14 +18,6 @@ export interface Participant {
   role: Role | null;
   /** Whether this entry is the local user. */
   isLocal: boolean;
-}
-
-/** The two roles in a session: the interviewer holds the owner secret, everyone else is a candidate. */
-export type Role = 'interviewer' | 'candidate';
-
-/** Whether `value` is one of the two roles. */
-export function isRole(value: unknown): value is Role {
-  return value === 'interviewer' || value === 'candidate';
 }
 
 /** Caret colours with enough contrast on light and dark backgrounds. */

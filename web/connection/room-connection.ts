@@ -10,8 +10,9 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { CloseCode } from '../../shared/protocol/close-codes.js';
+import type { Role } from '../../shared/roles.js';
 import { STATUS_MESSAGES, isTerminalClose, terminalStatus, type ConnectionStatus } from './connection-status.js';
-import { colorFor, readParticipants, type Participant, type Role } from './participants.js';
+import { colorFor, readParticipants, type Participant } from './participants.js';
 
 /** One open room: the shared document and its provider. Replaced wholesale when the session changes. */
 export interface Room {
