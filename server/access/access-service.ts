@@ -1,6 +1,7 @@
 import type { Language } from '../../shared/languages.js';
 import { CloseCode } from '../../shared/protocol/close-codes.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
+import type { SessionDetails } from '../../shared/protocol/rest.js';
 import type { Logger } from '../logger.js';
 import type { LiveSession } from '../sessions/live-session.js';
 import { SessionError } from '../sessions/session-error.js';
@@ -24,13 +25,11 @@ export interface AccessServiceOptions {
   announce?: (sessionId: string) => void;
 }
 
-/** What REST reports about a session to a caller with a given role. */
-export interface SessionView extends SessionInfo {
-  private: boolean;
-  readOnly: boolean;
-  ended: boolean;
-  role: Role;
-}
+/**
+ * What REST reports about a session to a caller with a given role: the hub's info plus the access
+ * fields of `GET /api/sessions/:id` (shared/protocol/rest.ts), typed from that shared response.
+ */
+export interface SessionView extends SessionInfo, Pick<SessionDetails, 'private' | 'readOnly' | 'ended' | 'role'> {}
 
 /** A change an interviewer makes to a session's access. */
 export interface AccessPatch {
