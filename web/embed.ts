@@ -16,6 +16,6 @@ export {
 } from './components/room-events.js';
 export type { Participant } from './connection/participants.js';
 export type { Role } from '../shared/roles.js';
-export type { CodeRunner, RunRequest, RunResult } from './run/runner.js';
+export type { CodeRunner, RunRequest, RunResult } from './runs/runner.js';
 
 defineInterviewRoom();

@@ -76,9 +76,9 @@ import { RoomConnection, type Room } from '../connection/room-connection.js';
 import { createEditorState } from '../editor/editor-extensions.js';
 import { LANGUAGE_LABELS, languageSupport } from '../editor/language-support.js';
 import { readOnlyExtension } from '../editor/read-only.js';
-import type { CodeRunner, RunResult } from '../run/runner.js';
-import { RunController, runTimeoutMs } from '../run/run-controller.js';
-import { runsStyles } from '../run/runs-styles.js';
+import type { CodeRunner, RunResult } from '../runs/runner.js';
+import { RunController, runTimeoutMs } from '../runs/run-controller.js';
+import { runsStyles } from '../runs/runs-styles.js';
 import { interviewerControls } from './interviewer-controls.js';
 import { interviewRoomStyles } from './interview-room-styles.js';
 import {

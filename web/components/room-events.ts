@@ -4,7 +4,7 @@
  */
 import type { ConnectionState, ConnectionStatus } from '../connection/connection-status.js';
 import type { Participant } from '../connection/participants.js';
-import type { RunRequest, RunResult } from '../run/runner.js';
+import type { RunRequest, RunResult } from '../runs/runner.js';
 
 /** Fired whenever the connection state or its explanation changes. */
 export class RoomStatusEvent extends Event {

@@ -7,7 +7,7 @@ import type * as Y from 'yjs';
 import { DEFAULT_RUN_TIMEOUT_MS, type RunOutput } from '../../shared/runs.js';
 import type { CodeRunner, RunRequest, RunResult } from './runner.js';
 import { RunWriter } from './run-writer.js';
-import type { SandboxEnd } from './sandbox-protocol.js';
+import type { SandboxEnd } from '../sandbox/sandbox-protocol.js';
 
 /** Where an executor sends what happens during a run. */
 export interface RunSink {

@@ -9,7 +9,7 @@ import { DEFAULT_RUN_TIMEOUT_MS, RUNS_ARRAY } from '../../shared/runs.js';
 import { readRunViews, type RunView } from './run-records.js';
 import type { CodeRunner } from './runner.js';
 import { runsView } from './runs-view.js';
-import { SandboxClient } from './sandbox-client.js';
+import { SandboxClient } from '../sandbox/sandbox-client.js';
 import { SharedRunner, executorFor, type Executor } from './shared-runner.js';
 
 /** Longest accepted time limit; longer values are clamped (a stuck run holds the Run button). */

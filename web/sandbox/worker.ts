@@ -5,7 +5,7 @@
  * scope, but the frame ignores that channel, so it cannot forge the runner's messages.
  * JavaScript workers run one program and are thrown away; the Python worker keeps Pyodide loaded.
  */
-import { parseRuntimeFiles, parseWorkerRun } from '../run/sandbox-protocol.js';
+import { parseRuntimeFiles, parseWorkerRun } from './sandbox-protocol.js';
 import { portSink } from './output-sink.js';
 import { errorText } from './inspect.js';
 import { runJavaScript } from './js-runner.js';

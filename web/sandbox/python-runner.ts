@@ -6,7 +6,7 @@
  * `indexURL` on our server (served with `Access-Control-Allow-Origin: *`, this origin being
  * opaque), with downloads counted for the progress line.
  */
-import type { RuntimeFiles } from '../run/sandbox-protocol.js';
+import type { RuntimeFiles } from './sandbox-protocol.js';
 import type { OutputSink } from './output-sink.js';
 
 /** The part of Pyodide's API the runner uses. */
