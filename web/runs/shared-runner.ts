@@ -4,14 +4,13 @@
  * it, so every participant's element renders the same output live and late joiners see history.
  */
 import type * as Y from 'yjs';
-import { DEFAULT_RUN_TIMEOUT_MS, type RunOutput } from '../../shared/runs.js';
+import { DEFAULT_RUN_TIMEOUT_MS, type OutputStream, type RunEnd } from '../../shared/runs.js';
 import type { CodeRunner, RunRequest, RunResult } from './runner.js';
 import { RunWriter } from './run-writer.js';
-import type { SandboxEnd } from '../sandbox/sandbox-protocol.js';
 
 /** Where an executor sends what happens during a run. */
 export interface RunSink {
-  output(stream: RunOutput['stream'], text: string): void;
+  output(stream: OutputStream, text: string): void;
   /** Loading progress shown locally (not shared), or `null` to clear it. */
   progress(text: string | null): void;
 }
@@ -21,7 +20,7 @@ export type Executor = (
   request: RunRequest & { runId: string; timeoutMs: number },
   sink: RunSink,
   signal: AbortSignal,
-) => Promise<{ status: SandboxEnd; durationMs: number }>;
+) => Promise<{ status: RunEnd; durationMs: number }>;
 
 /** What a `SharedRunner` needs from its element. */
 export interface SharedRunnerOptions {
@@ -45,7 +44,7 @@ export class SharedRunner implements CodeRunner {
     const timeoutMs = request.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
     const writer = new RunWriter(doc, { by: this.options.name(), language: request.language });
     const started = performance.now();
-    let end: { status: SandboxEnd; durationMs: number };
+    let end: { status: RunEnd; durationMs: number };
     try {
       end = await this.options.execute(
         { ...request, runId: writer.id, timeoutMs },
@@ -70,7 +69,7 @@ export function executorFor(runner: CodeRunner): Executor {
   return async (request, sink, signal) => {
     const result = await runner.run({ code: request.code, language: request.language, timeoutMs: request.timeoutMs }, signal);
     sink.output(result.status === 'ok' ? 'stdout' : 'stderr', result.output);
-    const status: SandboxEnd = result.status === 'unavailable' ? 'error' : result.status;
+    const status: RunEnd = result.status === 'unavailable' ? 'error' : result.status;
     return { status, durationMs: result.durationMs };
   };
 }

@@ -4,12 +4,11 @@
  * the cap is dropped here, so a program printing in a loop cannot flood the page; one character
  * past the cap is still sent so the page knows to cut and add its notice.
  */
-import { MAX_RUN_OUTPUT } from '../../shared/runs.js';
-import type { RunOutput } from '../../shared/runs.js';
+import { MAX_RUN_OUTPUT, type OutputStream } from '../../shared/runs.js';
 
 /** Receives the program's output in order. */
 export interface OutputSink {
-  write(stream: RunOutput['stream'], text: string): void;
+  write(stream: OutputStream, text: string): void;
 }
 
 /** A sink that posts `{ type: 'output', runId, stream, text }` until `MAX_RUN_OUTPUT` + 1 characters. */

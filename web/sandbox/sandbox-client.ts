@@ -6,12 +6,12 @@
  * the frame) in case the frame itself stops answering.
  */
 import type { Language } from '../../shared/languages.js';
-import type { RunOutput } from '../../shared/runs.js';
-import { RUNTIME_FILES, parseSandboxEvent, type RuntimeFiles, type SandboxEnd, type SandboxEvent } from './sandbox-protocol.js';
+import type { OutputStream, RunEnd } from '../../shared/runs.js';
+import { RUNTIME_FILES, parseSandboxEvent, type RuntimeFiles, type SandboxEvent } from './sandbox-protocol.js';
 
 /** Receives a run's events as they arrive. */
 export interface SandboxListener {
-  output(stream: RunOutput['stream'], text: string): void;
+  output(stream: OutputStream, text: string): void;
   /** Loading progress (the Python runtime), or `null` once the program starts. */
   progress(text: string | null): void;
 }
@@ -26,7 +26,7 @@ const GRACE_MS = 2_000;
 interface PendingRun {
   runId: string;
   listener: SandboxListener;
-  resolve(end: { status: SandboxEnd; durationMs: number }): void;
+  resolve(end: { status: RunEnd; durationMs: number }): void;
   timer: ReturnType<typeof setTimeout>;
   timeoutMs: number;
   postedAt: number;
@@ -52,7 +52,7 @@ export class SandboxClient {
   }
 
   /** Runs `code`; resolves when it ended (never rejects for the program's own failures). */
-  async run(request: { runId: string; code: string; language: Language; timeoutMs: number }, listener: SandboxListener, signal: AbortSignal): Promise<{ status: SandboxEnd; durationMs: number }> {
+  async run(request: { runId: string; code: string; language: Language; timeoutMs: number }, listener: SandboxListener, signal: AbortSignal): Promise<{ status: RunEnd; durationMs: number }> {
     await this.whenReady();
     if (request.language === 'python' && !this.runtimeSent) await this.sendRuntime(listener);
     if (signal.aborted) return { status: 'stopped', durationMs: 0 };
@@ -203,7 +203,7 @@ export class SandboxClient {
   }
 
   /** The frame stopped answering: replace it and end the run. */
-  private abandon(run: PendingRun, status: SandboxEnd, why: string | null): void {
+  private abandon(run: PendingRun, status: RunEnd, why: string | null): void {
     if (this.pending !== run) return;
     if (why) run.listener.output('system', `${why}\n`);
     const durationMs = performance.now() - (run.startedAt ?? run.postedAt);
