@@ -6,11 +6,10 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { formControls } from './form-styles.js';
-import { DEFAULT_LANGUAGE, LANGUAGES, isLanguage, type Language } from '../../shared/languages.js';
+import { DEFAULT_LANGUAGE, LANGUAGES, LANGUAGE_LABELS, isLanguage, languageLabel, type Language } from '../../shared/languages.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
 import { PASSWORD_LENGTH, type CreatedSession } from '../../shared/protocol/rest.js';
 import { ApiError, createSession } from '../api/sessions-client.js';
-import { LANGUAGE_LABELS } from '../editor/language-support.js';
 import { forgetApiKey, loadApiKey, saveApiKey } from './api-key.js';
 import { saveOwnerSecret } from './owner-secrets.js';
 
@@ -138,7 +137,7 @@ export class HomePage extends LitElement {
   }
 
   private renderCreated(created: CreatedSession): unknown {
-    const language = LANGUAGE_LABELS[created.language] ?? created.language;
+    const language = languageLabel(created.language);
     return html`<section class="created" aria-label="New session">
       <div>Session created (${language}${created.private ? ', private: candidates need the password' : ''}).</div>
       ${created.interviewerUrl
