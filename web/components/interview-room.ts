@@ -71,7 +71,7 @@ import { isRole, type Role } from '../../shared/roles.js';
 import { CODE_TEXT, LANGUAGE_KEY, META_MAP, READ_ONLY_KEY } from '../../shared/schema.js';
 import { endSession, updateSession } from '../api/access-client.js';
 import type { ConnectionStatus } from '../connection/connection-status.js';
-import { cleanName, type Participant } from '../connection/participants.js';
+import { cleanName, type RoomMember } from '../connection/room-members.js';
 import { RoomConnection, type Room } from '../connection/room-connection.js';
 import { createEditorState } from '../editor/editor-extensions.js';
 import { languageSupport } from '../editor/language-support.js';
@@ -150,7 +150,7 @@ export class InterviewRoom extends LitElement {
   private readonly connection = new RoomConnection(this, {
     onRoom: (room) => this.bindRoom(room),
     onStatus: (status) => this.dispatchEvent(new RoomStatusEvent(status)),
-    onParticipants: (list) => this.dispatchEvent(new RoomParticipantsEvent(list)),
+    onMembers: (list) => this.dispatchEvent(new RoomParticipantsEvent(list)),
     onRefused: (code) => this.onRefused(code),
   });
   // Created once and rendered as a node, so CodeMirror's DOM survives re-renders and exists before
@@ -163,7 +163,7 @@ export class InterviewRoom extends LitElement {
   private readonly runs = new RunController(this, {
     server: () => this.server || globalThis.location.origin,
     name: () => cleanName(this.name, 'Guest'),
-    present: (clientId) => this.connection.participants.some((p) => p.clientId === clientId),
+    present: (clientId) => this.connection.members.some((member) => member.clientId === clientId),
   });
 
   constructor() {
@@ -203,8 +203,8 @@ export class InterviewRoom extends LitElement {
   }
 
   /** Everyone in the room, local participant first. */
-  get participants(): readonly Participant[] {
-    return this.connection.participants;
+  get participants(): readonly RoomMember[] {
+    return this.connection.members;
   }
 
   /** The CodeMirror view, for embedders that add their own extensions; `null` without a room. */
@@ -262,7 +262,7 @@ export class InterviewRoom extends LitElement {
 
   protected override render(): unknown {
     const status = this.connection.status;
-    const participants = this.connection.participants;
+    const participants = this.connection.members;
     const refused = status.closeCode !== undefined;
     const showControls = this.role === 'interviewer' && !!this.token && !!this.connection.room && !refused;
     return html`
