@@ -76,7 +76,7 @@ import { RoomConnection, type Room } from '../connection/room-connection.js';
 import { createEditorState } from '../editor/editor-extensions.js';
 import { languageSupport } from '../editor/language-support.js';
 import { readOnlyExtension } from '../editor/read-only.js';
-import type { CodeRunner, RunResult } from '../runs/runner.js';
+import type { CodeRunner } from '../runs/runner.js';
 import { RunController, runTimeoutMs } from '../runs/run-controller.js';
 import { runsStyles } from '../runs/runs-styles.js';
 import { interviewerControls } from './interviewer-controls.js';
@@ -119,8 +119,6 @@ export class InterviewRoom extends LitElement {
     confirmingEnd: { state: true },
     controlsError: { state: true },
     currentLanguage: { state: true },
-    result: { state: true },
-    running: { state: true },
   };
 
   /** Base URL of the service; empty means the page's own origin. */
@@ -140,8 +138,6 @@ export class InterviewRoom extends LitElement {
   /** Time limit of a run in milliseconds (attribute `run-timeout`). */
   declare runTimeout: number;
   declare private currentLanguage: Language;
-  declare private result: RunResult | null;
-  declare private running: boolean;
   declare private sessionLocked: boolean;
   declare private controlsBusy: boolean;
   declare private confirmingEnd: boolean;
@@ -159,7 +155,6 @@ export class InterviewRoom extends LitElement {
   private readonly languageCompartment = new Compartment();
   private readonly readOnlyCompartment = new Compartment();
   private binding: EditorBinding | null = null;
-  private runAbort: AbortController | null = null;
   private readonly runs = new RunController(this, {
     server: () => this.server || globalThis.location.origin,
     name: () => cleanName(this.name, 'Guest'),
@@ -183,8 +178,6 @@ export class InterviewRoom extends LitElement {
     this.confirmingEnd = false;
     this.controlsError = '';
     this.currentLanguage = DEFAULT_LANGUAGE;
-    this.result = null;
-    this.running = false;
   }
 
   /** The editor's current text (the shared code as this participant sees it). */
@@ -255,16 +248,12 @@ export class InterviewRoom extends LitElement {
     }
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.runAbort?.abort();
-  }
-
   protected override render(): unknown {
     const status = this.connection.status;
     const participants = this.connection.members;
     const refused = status.closeCode !== undefined;
     const showControls = this.role === 'interviewer' && !!this.token && !!this.connection.room && !refused;
+    const running = this.runs.running;
     return html`
       <header>
         <label>
@@ -279,10 +268,10 @@ export class InterviewRoom extends LitElement {
             ${LANGUAGES.map((lang) => html`<option value=${lang} ?selected=${lang === this.currentLanguage}>${LANGUAGE_LABELS[lang]}</option>`)}
           </select>
         </label>
-        <button part="run" type="button" ?disabled=${this.running || refused || !this.connection.room || !this.editable} @click=${this.onRun}>
-          ${this.running ? 'Running…' : 'Run'}
+        <button part="run" type="button" ?disabled=${running || refused || !this.connection.room || !this.editable} @click=${this.onRun}>
+          ${running ? 'Running…' : 'Run'}
         </button>
-        ${this.running ? html`<button part="stop" type="button" @click=${() => this.runAbort?.abort()}>Stop</button>` : nothing}
+        ${running ? html`<button part="stop" type="button" @click=${() => this.runs.stop()}>Stop</button>` : nothing}
         <ul part="participants" aria-label="Participants">
           ${participants.map(
             (p) => html`<li title=${p.name} data-client-id=${p.clientId}>
@@ -407,25 +396,13 @@ export class InterviewRoom extends LitElement {
     if (isLanguage(value)) this.setLanguage(value);
   }
 
+  /** Asks the page (`room-run-request`, cancelable), then runs through the run controller and reports the result. */
   private async onRun(): Promise<void> {
     const request = { code: this.code, language: this.currentLanguage, timeoutMs: runTimeoutMs(this.runTimeout) };
     const requestEvent = new RoomRunRequestEvent(request);
     this.dispatchEvent(requestEvent);
     if (requestEvent.defaultPrevented) return;
-    this.runAbort?.abort();
-    const abort = new AbortController();
-    this.runAbort = abort;
-    this.running = true;
-    const started = performance.now();
-    try {
-      this.showResult(await this.runs.runnerFor(this.runner).run(request, abort.signal));
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.showResult({ status: 'error', output: `The runner failed: ${message}`, durationMs: performance.now() - started });
-    } finally {
-      if (this.runAbort === abort) this.runAbort = null;
-      this.running = false;
-    }
+    this.dispatchEvent(new RoomRunResultEvent(await this.runs.start(request, this.runner)));
   }
 
   /** Ctrl/Cmd-Enter runs the code, as the Run button does when it is enabled. */
@@ -435,12 +412,7 @@ export class InterviewRoom extends LitElement {
     event.stopPropagation();
     const refused = this.connection.status.closeCode !== undefined;
     // Runs are document writes, which the server refuses from candidates while the session is locked.
-    if (!this.running && !refused && this.connection.room && this.editable) void this.onRun();
-  }
-
-  private showResult(result: RunResult): void {
-    this.result = result;
-    this.dispatchEvent(new RoomRunResultEvent(result));
+    if (!this.runs.running && !refused && this.connection.room && this.editable) void this.onRun();
   }
 }
 

@@ -1,7 +1,7 @@
 /**
- * The seam between the Run button and whatever executes code. The element's built-in runner
- * (`SharedRunner` over the sandboxed runner frame, see `run-controller.ts`) is used unless the
- * embedder sets its own `runner`; either way the run is recorded in the session's document.
+ * The embedder's seam for executing code: the element's `runner` property. Without one the run
+ * controller (`run-controller.ts`) executes code in the sandboxed runner frame; either way it
+ * records the run in the session's document.
  */
 import type { Language } from '../../shared/languages.js';
 import type { RunEnd } from '../../shared/runs.js';
