@@ -63,7 +63,6 @@
 import { Compartment } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
 import * as Y from 'yjs';
 import { DEFAULT_LANGUAGE, LANGUAGES, LANGUAGE_LABELS, isLanguage, type Language } from '../../shared/languages.js';
 import { CloseCode } from '../../shared/protocol/close-codes.js';
@@ -80,6 +79,7 @@ import type { CodeRunner } from '../runs/runner.js';
 import { RunController, runTimeoutMs } from '../runs/run-controller.js';
 import { runsStyles } from '../runs/runs-styles.js';
 import { interviewerControls } from './interviewer-controls.js';
+import { memberList } from './member-list.js';
 import { interviewRoomStyles } from './interview-room-styles.js';
 import {
   RoomAccessEvent,
@@ -98,9 +98,6 @@ interface EditorBinding {
   meta: Y.Map<unknown>;
   onMeta: () => void;
 }
-
-/** How a role reads in the participant list. */
-const ROLE_LABELS: Record<Role, string> = { interviewer: 'Interviewer', candidate: 'Candidate' };
 
 /** A collaborative code editor bound to one session; see the block above for its public surface. */
 export class InterviewRoom extends LitElement {
@@ -250,7 +247,6 @@ export class InterviewRoom extends LitElement {
 
   protected override render(): unknown {
     const status = this.connection.status;
-    const participants = this.connection.members;
     const refused = status.closeCode !== undefined;
     const showControls = this.role === 'interviewer' && !!this.token && !!this.connection.room && !refused;
     const running = this.runs.running;
@@ -272,16 +268,7 @@ export class InterviewRoom extends LitElement {
           ${running ? 'Running…' : 'Run'}
         </button>
         ${running ? html`<button part="stop" type="button" @click=${() => this.runs.stop()}>Stop</button>` : nothing}
-        <ul part="participants" aria-label="Participants">
-          ${participants.map(
-            (p) => html`<li title=${p.name} data-client-id=${p.clientId}>
-              <span class="swatch" style=${styleMap({ background: p.color })}></span><span class="name">${p.name}</span>${p.role
-                ? html`<span part="role-badge" class="role" data-role=${p.role}>${ROLE_LABELS[p.role]}</span>`
-                : nothing}${p.isLocal ? html`<span class="count">&nbsp;(you)</span>` : nothing}
-            </li>`,
-          )}
-          <span class="count">${participants.length} in room</span>
-        </ul>
+        ${memberList(this.connection.members)}
         ${this.sessionLocked && !refused
           ? html`<span part="lock" role="note">${this.role === 'interviewer' ? 'Locked for candidates' : 'Locked by the interviewer'}</span>`
           : nothing}
