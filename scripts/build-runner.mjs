@@ -1,6 +1,7 @@
-// Runner build (issue 4): the sandboxed runner frame. The worker is bundled first and inlined into
-// the frame script as a string (the frame starts it from a `data:` URL); the frame script gets a
-// content hash and `runner/frame.html` points at it, like the app's index.html.
+// Runner build (issue 4): the sandboxed runner frame, from the sources in web/sandbox/. The worker
+// is bundled first and inlined into the frame script as a string (the frame starts it from a
+// `data:` URL); the frame script gets a content hash and `runner/frame.html` points at it, like the
+// app's index.html. The output keeps the public path `/runner/` that the element and server use.
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,13 +23,13 @@ export async function buildRunner({ root, outDir, shared }) {
     sourcemap: false,
     metafile: false,
     legalComments: 'none',
-    entryPoints: [path.join(root, 'web', 'runner', 'worker.ts')],
+    entryPoints: [path.join(root, 'web', 'sandbox', 'worker.ts')],
     write: false,
   });
   const frame = await build({
     ...shared,
     format: 'iife',
-    entryPoints: { frame: path.join(root, 'web', 'runner', 'frame.ts') },
+    entryPoints: { frame: path.join(root, 'web', 'sandbox', 'frame.ts') },
     outdir: runnerDir,
     entryNames: '[name]-[hash]',
     define: {
@@ -38,7 +39,7 @@ export async function buildRunner({ root, outDir, shared }) {
   });
   const frameFile = Object.keys(frame.metafile.outputs).find((file) => file.endsWith('.js'));
   const frameUrl = `/runner/${path.basename(frameFile)}`;
-  const html = fs.readFileSync(path.join(root, 'web', 'runner', 'frame.html'), 'utf8');
-  if (!html.includes('src="/runner/frame.js"')) throw new Error('web/runner/frame.html must load <script src="/runner/frame.js">');
+  const html = fs.readFileSync(path.join(root, 'web', 'sandbox', 'frame.html'), 'utf8');
+  if (!html.includes('src="/runner/frame.js"')) throw new Error('web/sandbox/frame.html must load <script src="/runner/frame.js">');
   fs.writeFileSync(path.join(runnerDir, 'frame.html'), html.replace('src="/runner/frame.js"', `src="${frameUrl}"`));
 }

@@ -11,3 +11,11 @@ export const DEFAULT_LANGUAGE: Language = 'javascript';
 export function isLanguage(value: unknown): value is Language {
   return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
 }
+
+/** How each language is named to people: the language selectors and the runs panel. */
+export const LANGUAGE_LABELS: Readonly<Record<Language, string>> = { javascript: 'JavaScript', python: 'Python' };
+
+/** The label of `value` if it is a language, else `value` itself (a run record may name anything). */
+export function languageLabel(value: string): string {
+  return isLanguage(value) ? LANGUAGE_LABELS[value] : value;
+}

@@ -1,7 +1,5 @@
 import * as Y from 'yjs';
-import { RUNS_ARRAY, type RunOutput, type RunRecord, type RunStatus } from './runs.js';
-
-const STATUSES: ReadonlySet<string> = new Set(['running', 'ok', 'error', 'timeout', 'stopped']);
+import { RUNS_ARRAY, isOutputStream, isRunStatus, type RunOutput, type RunRecord } from './runs.js';
 
 /** A run as rendered: the record plus the writer's Yjs client id (to tell whether they are still here). */
 export interface RunView extends RunRecord {
@@ -22,7 +20,7 @@ export function readRunViews(doc: Y.Doc): RunView[] {
     if (output instanceof Y.Array) {
       for (const chunk of output.toArray() as unknown[]) {
         const { stream, text } = (chunk ?? {}) as { stream?: unknown; text?: unknown };
-        if ((stream === 'stdout' || stream === 'stderr' || stream === 'system') && typeof text === 'string') chunks.push({ stream, text });
+        if (isOutputStream(stream) && typeof text === 'string') chunks.push({ stream, text });
       }
     }
     const duration = entry.get('durationMs');
@@ -32,7 +30,7 @@ export function readRunViews(doc: Y.Doc): RunView[] {
       by: String(entry.get('by') ?? ''),
       language: String(entry.get('language') ?? ''),
       startedAt: Number(entry.get('startedAt') ?? 0),
-      status: typeof status === 'string' && STATUSES.has(status) ? (status as RunStatus) : 'error',
+      status: isRunStatus(status) ? status : 'error',
       truncated: entry.get('truncated') === true,
       output: chunks,
       ...(typeof duration === 'number' ? { durationMs: duration } : {}),

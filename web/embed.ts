@@ -14,7 +14,8 @@ export {
   RoomRunResultEvent,
   RoomStatusEvent,
 } from './components/room-events.js';
-export type { Participant, Role } from './connection/participants.js';
-export type { CodeRunner, RunRequest, RunResult } from './run/runner.js';
+export type { RoomMember } from './connection/room-members.js';
+export type { Role } from '../shared/roles.js';
+export type { CodeRunner, RunRequest, RunResult } from './runs/runner.js';
 
 defineInterviewRoom();

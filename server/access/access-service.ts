@@ -1,5 +1,6 @@
 import type { Language } from '../../shared/languages.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
+import type { SessionDetails } from '../../shared/protocol/rest.js';
 import type { Logger } from '../logger.js';
 import type { LiveSession, Participant } from '../sessions/live-session.js';
 import { SessionError } from '../sessions/session-error.js';
@@ -7,7 +8,8 @@ import type { SessionHub, SessionSummary } from '../sessions/session-hub.js';
 import type { SessionAccess, SessionRecord, Storage } from '../storage/storage.js';
 import { authorize, epochOf, isPrivate, type Grant, type Presented } from './authorize.js';
 import { hashOwnerSecret, hashPassword, newOwnerSecret } from './credentials.js';
-import type { Role, TokenSigner } from './tokens.js';
+import type { Role } from '../../shared/roles.js';
+import type { TokenSigner } from './tokens.js';
 import type { RunRecord } from '../../shared/runs.js';
 import { readRunViews } from '../../shared/read-runs.js';
 
@@ -22,13 +24,11 @@ export interface AccessServiceOptions {
   announce?: (sessionId: string) => void;
 }
 
-/** What REST reports about a session to a caller with a given role. */
-export interface SessionView extends SessionSummary {
-  private: boolean;
-  readOnly: boolean;
-  ended: boolean;
-  role: Role;
-}
+/**
+ * What REST reports about a session to a caller with a given role: the hub's summary plus the
+ * access fields of `GET /api/sessions/:id` (shared/protocol/rest.ts), typed from that shared response.
+ */
+export interface SessionView extends SessionSummary, Pick<SessionDetails, 'private' | 'readOnly' | 'ended' | 'role'> {}
 
 /** A change an interviewer makes to a session's access. */
 export interface AccessPatch {

@@ -2,7 +2,8 @@ import { ErrorCode } from '../../shared/protocol/errors.js';
 import { SessionError } from '../sessions/session-error.js';
 import type { SessionAccess, SessionRecord } from '../storage/storage.js';
 import { ownerSecretMatches, verifyPassword } from './credentials.js';
-import type { Role, TokenSigner } from './tokens.js';
+import type { Role } from '../../shared/roles.js';
+import type { TokenSigner } from './tokens.js';
 
 /** Credentials a client presents: a token, or what a token is exchanged for. */
 export interface Presented {

@@ -1,7 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-
-/** The two roles of a session. */
-export type Role = 'interviewer' | 'candidate';
+import { isRole, type Role } from '../../shared/roles.js';
 
 /** What a token grants: a role in one session, at the access epoch it was issued in, until `exp`. */
 export interface TokenClaims {
@@ -48,7 +46,7 @@ export class TokenSigner {
       return null;
     }
     if (typeof claims.exp !== 'number' || claims.exp <= this.now()) return null;
-    if (claims.role !== 'interviewer' && claims.role !== 'candidate') return null;
+    if (!isRole(claims.role)) return null;
     return claims;
   }
 

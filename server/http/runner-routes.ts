@@ -6,7 +6,7 @@ import type { AllowedOrigins } from './cors.js';
 
 /** Options of the runner routes. */
 export interface RunnerRoutesOptions {
-  /** Folder of the built web app; the runner frame is built into its `runner/` folder. */
+  /** Folder of the built web app; the runner frame (sources in web/sandbox/) is built into its `runner/` folder. */
   webRoot: string;
   /** Origins that may embed the room, and so must be able to frame the runner. */
   allowedOrigins: AllowedOrigins;

@@ -2,6 +2,17 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import { z } from 'zod';
 import { DEFAULT_LANGUAGE, LANGUAGES } from '../../shared/languages.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
+import {
+  PASSWORD_LENGTH,
+  type CreateSessionRequest,
+  type CreatedSession,
+  type IssuedToken,
+  type PatchedSession,
+  type SessionDetails,
+  type SessionPatch,
+  type SessionRuns,
+  type TokenRequest,
+} from '../../shared/protocol/rest.js';
 import { isSessionId } from '../../shared/session-id.js';
 import type { AccessService, SessionView } from '../access/access-service.js';
 import type { Presented } from '../access/authorize.js';
@@ -22,7 +33,10 @@ export interface SessionsRoutesOptions {
   limits: RateLimits;
 }
 
-const password = z.string().min(8, 'password must be at least 8 characters').max(200, 'password must be at most 200 characters');
+const password = z
+  .string()
+  .min(PASSWORD_LENGTH.min, `password must be at least ${PASSWORD_LENGTH.min} characters`)
+  .max(PASSWORD_LENGTH.max, `password must be at most ${PASSWORD_LENGTH.max} characters`);
 
 /** The REST API under `/api/sessions`. */
 export function sessionsRoutes(options: SessionsRoutesOptions): Router {
@@ -35,12 +49,12 @@ export function sessionsRoutes(options: SessionsRoutesOptions): Router {
       code: z.string().max(options.maxCodeChars, `code must be at most ${options.maxCodeChars} characters`).optional(),
       password: password.optional(),
     })
-    .strict();
-  const tokenBody = z.object({ ownerSecret: z.string().max(200).optional(), password: z.string().max(200).optional() }).strict();
+    .strict() satisfies z.ZodType<CreateSessionRequest>;
+  const tokenBody = z.object({ ownerSecret: z.string().max(200).optional(), password: z.string().max(200).optional() }).strict() satisfies z.ZodType<TokenRequest>;
   const patchBody = z
     .object({ readOnly: z.boolean().optional(), password: password.nullable().optional(), rotateOwnerSecret: z.literal(true).optional() })
     .strict()
-    .refine((body) => Object.keys(body).length > 0, 'give at least one of readOnly, password, rotateOwnerSecret');
+    .refine((body) => Object.keys(body).length > 0, 'give at least one of readOnly, password, rotateOwnerSecret') satisfies z.ZodType<SessionPatch>;
 
   router.post('/', options.limits.create, apiKeyGuard(options.apiKeys), ...json, async (req: Request, res: Response) => {
     const body = parse(createBody, req, res);
@@ -56,7 +70,7 @@ export function sessionsRoutes(options: SessionsRoutesOptions): Router {
         language: record.language,
         private: record.access.passwordHash !== null,
         createdAt: new Date(record.createdAt).toISOString(),
-      });
+      } satisfies CreatedSession);
     } catch (error) {
       if (error instanceof SessionError) return refuse(error, res);
       options.logger.error({ err: error }, 'session creation failed');
@@ -68,7 +82,7 @@ export function sessionsRoutes(options: SessionsRoutesOptions): Router {
     const body = parse(tokenBody, req, res);
     if (!body) return;
     const issued = await access.token(id, { ...body, token: bearer(req) });
-    res.json({ token: issued.token, role: issued.role, expiresAt: new Date(issued.expiresAt).toISOString() });
+    res.json({ token: issued.token, role: issued.role, expiresAt: new Date(issued.expiresAt).toISOString() } satisfies IssuedToken);
   }));
 
   router.get('/:id', handle(async (req, res, id) => {
@@ -81,7 +95,7 @@ export function sessionsRoutes(options: SessionsRoutesOptions): Router {
   }));
 
   router.get('/:id/runs', handle(async (req, res, id) => {
-    res.json({ runs: await access.runs(id, presented(req)) });
+    res.json({ runs: await access.runs(id, presented(req)) } satisfies SessionRuns);
   }));
 
   router.patch('/:id', ...json, handle(async (req, res, id) => {
@@ -91,7 +105,7 @@ export function sessionsRoutes(options: SessionsRoutesOptions): Router {
     res.json({
       ...view(updated),
       ...(updated.ownerSecret ? { ownerSecret: updated.ownerSecret, interviewerUrl: `/session/${id}#owner=${updated.ownerSecret}` } : {}),
-    });
+    } satisfies PatchedSession);
   }));
 
   router.delete('/:id', handle(async (req, res, id) => {
@@ -102,8 +116,8 @@ export function sessionsRoutes(options: SessionsRoutesOptions): Router {
   return router;
 }
 
-/** The REST form of a session. */
-function view(session: SessionView) {
+/** The REST form of a session (`GET /api/sessions/:id`, and the base of the PATCH answer). */
+function view(session: SessionView): SessionDetails {
   return {
     id: session.id,
     url: `/session/${session.id}`,

@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import { isLanguage, type Language } from '../../shared/languages.js';
-import type { Role } from '../access/tokens.js';
+import type { Role } from '../../shared/roles.js';
 import { CODE_TEXT, LANGUAGE_KEY, META_MAP, READ_ONLY_KEY } from '../../shared/schema.js';
 import type { SessionAccess, SessionRecord, StoredDocument } from '../storage/storage.js';
 import { RatePolicy } from '../limits/token-bucket.js';

@@ -1,6 +1,6 @@
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import type { Role } from '../access/tokens.js';
+import type { Role } from '../../shared/roles.js';
 import type { AwarenessEntry } from '../sessions/awareness-internals.js';
 
 /** What may be applied of a client's awareness update. */

@@ -3,7 +3,7 @@ import { CloseCode } from '../../shared/protocol/close-codes.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
 import type { AccessService } from '../access/access-service.js';
 import type { Grant, Presented } from '../access/authorize.js';
-import type { Role } from '../access/tokens.js';
+import type { Role } from '../../shared/roles.js';
 import type { ConnectionCounter } from '../limits/connection-counter.js';
 import { RatePolicy } from '../limits/token-bucket.js';
 import type { Logger } from '../logger.js';

@@ -1,4 +1,5 @@
 import type { Language } from '../languages.js';
+import type { Role } from '../roles.js';
 import type { ErrorCode } from './errors.js';
 
 /**
@@ -44,7 +45,7 @@ export interface InitMessage {
   participants: number;
   version: number;
   /** This client's role: `interviewer` or `candidate`. */
-  role: 'interviewer' | 'candidate';
+  role: Role;
   /** Whether the interviewer has locked the editor for candidates. */
   readOnly: boolean;
 }

@@ -6,10 +6,10 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { formControls } from './form-styles.js';
-import { DEFAULT_LANGUAGE, LANGUAGES, isLanguage, type Language } from '../../shared/languages.js';
+import { DEFAULT_LANGUAGE, LANGUAGES, LANGUAGE_LABELS, isLanguage, languageLabel, type Language } from '../../shared/languages.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
-import { ApiError, createSession, type CreatedSession } from '../api/sessions-client.js';
-import { LANGUAGE_LABELS } from '../editor/language-support.js';
+import { PASSWORD_LENGTH, type CreatedSession } from '../../shared/protocol/rest.js';
+import { ApiError, createSession } from '../api/sessions-client.js';
 import { forgetApiKey, loadApiKey, saveApiKey } from './api-key.js';
 import { saveOwnerSecret } from './owner-secrets.js';
 
@@ -114,8 +114,8 @@ export class HomePage extends LitElement {
             ${LANGUAGES.map((lang) => html`<option value=${lang} ?selected=${lang === this.language}>${LANGUAGE_LABELS[lang]}</option>`)}
           </select>
         </label>
-        <label>Password <small>(optional, 8+ characters)</small>
-          <input name="password" type="password" autocomplete="new-password" minlength="8" maxlength="200" />
+        <label>Password <small>(optional, ${PASSWORD_LENGTH.min}+ characters)</small>
+          <input name="password" type="password" autocomplete="new-password" minlength=${PASSWORD_LENGTH.min} maxlength=${PASSWORD_LENGTH.max} />
         </label>
         <button class="primary" type="submit" ?disabled=${this.busy}>${this.busy ? 'Creating…' : 'Create session'}</button>
       </form>
@@ -137,7 +137,7 @@ export class HomePage extends LitElement {
   }
 
   private renderCreated(created: CreatedSession): unknown {
-    const language = LANGUAGE_LABELS[created.language] ?? created.language;
+    const language = languageLabel(created.language);
     return html`<section class="created" aria-label="New session">
       <div>Session created (${language}${created.private ? ', private: candidates need the password' : ''}).</div>
       ${created.interviewerUrl

@@ -16,9 +16,10 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { CloseCode } from '../../shared/protocol/close-codes.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
-import { requestToken, type AccessToken } from '../api/access-client.js';
-import { ApiError, getSessionInfo } from '../api/sessions-client.js';
-import type { Role } from '../connection/participants.js';
+import type { Role } from '../../shared/roles.js';
+import type { IssuedToken } from '../../shared/protocol/rest.js';
+import { requestToken } from '../api/access-client.js';
+import { ApiError, getSessionDetails } from '../api/sessions-client.js';
 import { forgetOwnerSecret, loadOwnerSecret, takeOwnerSecretFromUrl } from './owner-secrets.js';
 
 /** Where the page is in getting access. */
@@ -119,7 +120,7 @@ export class RoomAccess implements ReactiveController {
       }
     }
     try {
-      await getSessionInfo(sessionId, null);
+      await getSessionDetails(sessionId, null);
       if (generation === this.generation) this.update({ phase: 'ready', role: 'candidate', token: '', message: '', entered: true });
     } catch (error) {
       if (generation !== this.generation) return;
@@ -135,7 +136,7 @@ export class RoomAccess implements ReactiveController {
     }
   }
 
-  private admit(token: AccessToken): void {
+  private admit(token: IssuedToken): void {
     this.update({ phase: 'ready', role: token.role, token: token.token, message: '', entered: true });
     this.clearRenewal();
     // Only the interviewer renews silently (from the stored secret); a candidate signs in again on 4401.

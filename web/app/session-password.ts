@@ -4,13 +4,11 @@
  * session to anyone with the link. The password goes only in a PATCH body.
  */
 import { LitElement, css, html, nothing } from 'lit';
+import { PASSWORD_LENGTH } from '../../shared/protocol/rest.js';
 import { formControls } from './form-styles.js';
 import { updateSession } from '../api/access-client.js';
-import { getSessionInfo } from '../api/sessions-client.js';
+import { getSessionDetails } from '../api/sessions-client.js';
 
-/** Shorter passwords are refused by the server (docs/access-api.md). */
-const MIN_PASSWORD = 8;
-const MAX_PASSWORD = 200;
 
 /** Shows whether the session is private and lets the interviewer set, change or remove its password. */
 export class SessionPassword extends LitElement {
@@ -92,8 +90,8 @@ export class SessionPassword extends LitElement {
     // Read the current setting once per session (a renewed token does not change it).
     if (!this.session || !this.token || this.loadedFor === this.session) return;
     this.loadedFor = this.session;
-    getSessionInfo(this.session, this.token).then(
-      (info) => (this.isPrivate = info.private ?? false),
+    getSessionDetails(this.session, this.token).then(
+      (details) => (this.isPrivate = details.private),
       () => (this.isPrivate = null),
     );
   }
@@ -112,8 +110,8 @@ export class SessionPassword extends LitElement {
             name="password"
             type="password"
             autocomplete="new-password"
-            minlength=${MIN_PASSWORD}
-            maxlength=${MAX_PASSWORD}
+            minlength=${PASSWORD_LENGTH.min}
+            maxlength=${PASSWORD_LENGTH.max}
             required
           />
         </label>
@@ -142,7 +140,7 @@ export class SessionPassword extends LitElement {
     this.message = '';
     try {
       const info = await updateSession(this.session, this.token, { password });
-      this.isPrivate = info.private ?? password !== null;
+      this.isPrivate = info.private;
       this.message = done;
       return true;
     } catch (error) {

@@ -63,22 +63,23 @@
 import { Compartment } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
 import * as Y from 'yjs';
-import { DEFAULT_LANGUAGE, LANGUAGES, isLanguage, type Language } from '../../shared/languages.js';
+import { DEFAULT_LANGUAGE, LANGUAGES, LANGUAGE_LABELS, isLanguage, type Language } from '../../shared/languages.js';
 import { CloseCode } from '../../shared/protocol/close-codes.js';
+import { isRole, type Role } from '../../shared/roles.js';
 import { CODE_TEXT, LANGUAGE_KEY, META_MAP, READ_ONLY_KEY } from '../../shared/schema.js';
 import { endSession, updateSession } from '../api/access-client.js';
 import type { ConnectionStatus } from '../connection/connection-status.js';
-import { cleanName, isRole, type Participant, type Role } from '../connection/participants.js';
+import { cleanName, type RoomMember } from '../connection/room-members.js';
 import { RoomConnection, type Room } from '../connection/room-connection.js';
 import { createEditorState } from '../editor/editor-extensions.js';
-import { LANGUAGE_LABELS, languageSupport } from '../editor/language-support.js';
+import { languageSupport } from '../editor/language-support.js';
 import { readOnlyExtension } from '../editor/read-only.js';
-import type { CodeRunner, RunResult } from '../run/runner.js';
-import { RunController, runTimeoutMs } from '../run/run-controller.js';
-import { runsStyles } from '../run/runs-styles.js';
+import type { CodeRunner } from '../runs/runner.js';
+import { RunController, runTimeoutMs } from '../runs/run-controller.js';
+import { runsStyles } from '../runs/runs-styles.js';
 import { interviewerControls } from './interviewer-controls.js';
+import { memberList } from './member-list.js';
 import { interviewRoomStyles } from './interview-room-styles.js';
 import {
   RoomAccessEvent,
@@ -98,9 +99,6 @@ interface EditorBinding {
   onMeta: () => void;
 }
 
-/** How a role reads in the participant list. */
-const ROLE_LABELS: Record<Role, string> = { interviewer: 'Interviewer', candidate: 'Candidate' };
-
 /** A collaborative code editor bound to one session; see the block above for its public surface. */
 export class InterviewRoom extends LitElement {
   static override styles = [interviewRoomStyles, runsStyles];
@@ -118,8 +116,6 @@ export class InterviewRoom extends LitElement {
     confirmingEnd: { state: true },
     controlsError: { state: true },
     currentLanguage: { state: true },
-    result: { state: true },
-    running: { state: true },
   };
 
   /** Base URL of the service; empty means the page's own origin. */
@@ -139,8 +135,6 @@ export class InterviewRoom extends LitElement {
   /** Time limit of a run in milliseconds (attribute `run-timeout`). */
   declare runTimeout: number;
   declare private currentLanguage: Language;
-  declare private result: RunResult | null;
-  declare private running: boolean;
   declare private sessionLocked: boolean;
   declare private controlsBusy: boolean;
   declare private confirmingEnd: boolean;
@@ -149,7 +143,7 @@ export class InterviewRoom extends LitElement {
   private readonly connection = new RoomConnection(this, {
     onRoom: (room) => this.bindRoom(room),
     onStatus: (status) => this.dispatchEvent(new RoomStatusEvent(status)),
-    onParticipants: (list) => this.dispatchEvent(new RoomParticipantsEvent(list)),
+    onMembers: (list) => this.dispatchEvent(new RoomParticipantsEvent(list)),
     onRefused: (code) => this.onRefused(code),
   });
   // Created once and rendered as a node, so CodeMirror's DOM survives re-renders and exists before
@@ -158,11 +152,10 @@ export class InterviewRoom extends LitElement {
   private readonly languageCompartment = new Compartment();
   private readonly readOnlyCompartment = new Compartment();
   private binding: EditorBinding | null = null;
-  private runAbort: AbortController | null = null;
   private readonly runs = new RunController(this, {
     server: () => this.server || globalThis.location.origin,
     name: () => cleanName(this.name, 'Guest'),
-    present: (clientId) => this.connection.participants.some((p) => p.clientId === clientId),
+    present: (clientId) => this.connection.members.some((member) => member.clientId === clientId),
   });
 
   constructor() {
@@ -182,8 +175,6 @@ export class InterviewRoom extends LitElement {
     this.confirmingEnd = false;
     this.controlsError = '';
     this.currentLanguage = DEFAULT_LANGUAGE;
-    this.result = null;
-    this.running = false;
   }
 
   /** The editor's current text (the shared code as this participant sees it). */
@@ -202,8 +193,8 @@ export class InterviewRoom extends LitElement {
   }
 
   /** Everyone in the room, local participant first. */
-  get participants(): readonly Participant[] {
-    return this.connection.participants;
+  get participants(): readonly RoomMember[] {
+    return this.connection.members;
   }
 
   /** The CodeMirror view, for embedders that add their own extensions; `null` without a room. */
@@ -254,16 +245,11 @@ export class InterviewRoom extends LitElement {
     }
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.runAbort?.abort();
-  }
-
   protected override render(): unknown {
     const status = this.connection.status;
-    const participants = this.connection.participants;
     const refused = status.closeCode !== undefined;
     const showControls = this.role === 'interviewer' && !!this.token && !!this.connection.room && !refused;
+    const running = this.runs.running;
     return html`
       <header>
         <label>
@@ -278,20 +264,11 @@ export class InterviewRoom extends LitElement {
             ${LANGUAGES.map((lang) => html`<option value=${lang} ?selected=${lang === this.currentLanguage}>${LANGUAGE_LABELS[lang]}</option>`)}
           </select>
         </label>
-        <button part="run" type="button" ?disabled=${this.running || refused || !this.connection.room || !this.editable} @click=${this.onRun}>
-          ${this.running ? 'Running…' : 'Run'}
+        <button part="run" type="button" ?disabled=${running || refused || !this.connection.room || !this.editable} @click=${this.onRun}>
+          ${running ? 'Running…' : 'Run'}
         </button>
-        ${this.running ? html`<button part="stop" type="button" @click=${() => this.runAbort?.abort()}>Stop</button>` : nothing}
-        <ul part="participants" aria-label="Participants">
-          ${participants.map(
-            (p) => html`<li title=${p.name} data-client-id=${p.clientId}>
-              <span class="swatch" style=${styleMap({ background: p.color })}></span><span class="name">${p.name}</span>${p.role
-                ? html`<span part="role-badge" class="role" data-role=${p.role}>${ROLE_LABELS[p.role]}</span>`
-                : nothing}${p.isLocal ? html`<span class="count">&nbsp;(you)</span>` : nothing}
-            </li>`,
-          )}
-          <span class="count">${participants.length} in room</span>
-        </ul>
+        ${running ? html`<button part="stop" type="button" @click=${() => this.runs.stop()}>Stop</button>` : nothing}
+        ${memberList(this.connection.members)}
         ${this.sessionLocked && !refused
           ? html`<span part="lock" role="note">${this.role === 'interviewer' ? 'Locked for candidates' : 'Locked by the interviewer'}</span>`
           : nothing}
@@ -406,25 +383,13 @@ export class InterviewRoom extends LitElement {
     if (isLanguage(value)) this.setLanguage(value);
   }
 
+  /** Asks the page (`room-run-request`, cancelable), then runs through the run controller and reports the result. */
   private async onRun(): Promise<void> {
     const request = { code: this.code, language: this.currentLanguage, timeoutMs: runTimeoutMs(this.runTimeout) };
     const requestEvent = new RoomRunRequestEvent(request);
     this.dispatchEvent(requestEvent);
     if (requestEvent.defaultPrevented) return;
-    this.runAbort?.abort();
-    const abort = new AbortController();
-    this.runAbort = abort;
-    this.running = true;
-    const started = performance.now();
-    try {
-      this.showResult(await this.runs.runnerFor(this.runner).run(request, abort.signal));
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.showResult({ status: 'error', output: `The runner failed: ${message}`, durationMs: performance.now() - started });
-    } finally {
-      if (this.runAbort === abort) this.runAbort = null;
-      this.running = false;
-    }
+    this.dispatchEvent(new RoomRunResultEvent(await this.runs.start(request, this.runner)));
   }
 
   /** Ctrl/Cmd-Enter runs the code, as the Run button does when it is enabled. */
@@ -434,12 +399,7 @@ export class InterviewRoom extends LitElement {
     event.stopPropagation();
     const refused = this.connection.status.closeCode !== undefined;
     // Runs are document writes, which the server refuses from candidates while the session is locked.
-    if (!this.running && !refused && this.connection.room && this.editable) void this.onRun();
-  }
-
-  private showResult(result: RunResult): void {
-    this.result = result;
-    this.dispatchEvent(new RoomRunResultEvent(result));
+    if (!this.runs.running && !refused && this.connection.room && this.editable) void this.onRun();
   }
 }
 

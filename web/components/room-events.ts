@@ -3,8 +3,8 @@
  * bubbles and is composed, so an embedder can listen on the element or on any ancestor.
  */
 import type { ConnectionState, ConnectionStatus } from '../connection/connection-status.js';
-import type { Participant } from '../connection/participants.js';
-import type { RunRequest, RunResult } from '../run/runner.js';
+import type { RoomMember } from '../connection/room-members.js';
+import type { RunRequest, RunResult } from '../runs/runner.js';
 
 /** Fired whenever the connection state or its explanation changes. */
 export class RoomStatusEvent extends Event {
@@ -27,8 +27,8 @@ export class RoomParticipantsEvent extends Event {
   /** Event name: `room-participants`. */
   static readonly type = 'room-participants';
   /** Everyone currently in the room. */
-  readonly detail: { participants: readonly Participant[] };
-  constructor(participants: readonly Participant[]) {
+  readonly detail: { participants: readonly RoomMember[] };
+  constructor(participants: readonly RoomMember[]) {
     super(RoomParticipantsEvent.type, { bubbles: true, composed: true });
     this.detail = { participants };
   }

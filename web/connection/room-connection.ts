@@ -1,6 +1,6 @@
 /**
  * A ReactiveController that owns one session's Y.Doc, its y-websocket provider and awareness, and
- * turns their events into a `ConnectionStatus` and a participant list for the host element.
+ * turns their events into a `ConnectionStatus` and a member list for the host element.
  * The host calls `open()` when its `server` or `session` changes; the controller closes itself
  * when the host leaves the DOM and reopens the same room when it comes back. A new token does not
  * reopen a live room (the socket presented the old one when it opened, which is all the server
@@ -10,8 +10,9 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { CloseCode } from '../../shared/protocol/close-codes.js';
+import type { Role } from '../../shared/roles.js';
 import { STATUS_MESSAGES, isTerminalClose, terminalStatus, type ConnectionStatus } from './connection-status.js';
-import { colorFor, readParticipants, type Participant, type Role } from './participants.js';
+import { colorFor, readRoomMembers, type RoomMember } from './room-members.js';
 
 /** One open room: the shared document and its provider. Replaced wholesale when the session changes. */
 export interface Room {
@@ -25,7 +26,7 @@ export interface RoomConnectionCallbacks {
   /** A new room was opened (`room`) or the current one closed (`null`). */
   onRoom(room: Room | null): void;
   onStatus(status: ConnectionStatus): void;
-  onParticipants(participants: readonly Participant[]): void;
+  onMembers(members: readonly RoomMember[]): void;
   /** The server closed the socket with a refusal code (4401, 4411, ...), after `onStatus` reported it. */
   onRefused(code: number): void;
 }
@@ -49,8 +50,8 @@ export class RoomConnection implements ReactiveController {
   room: Room | null = null;
   /** The current status (what the indicator shows). */
   status: ConnectionStatus = { state: 'connecting', message: STATUS_MESSAGES.connecting };
-  /** The current participants, local user first. */
-  participants: readonly Participant[] = [];
+  /** The people in the room now, local user first. */
+  members: readonly RoomMember[] = [];
 
   private target: { server: string; sessionId: string } | null = null;
   private token = '';
@@ -165,7 +166,7 @@ export class RoomConnection implements ReactiveController {
       // After the status, so a handler that answers with a new token at once reconnects.
       this.callbacks.onRefused(event.code);
     };
-    const onAwareness = (): void => this.setParticipants(readParticipants(provider.awareness));
+    const onAwareness = (): void => this.setMembers(readRoomMembers(provider.awareness));
     const onNetwork = (): void => {
       if (this.status.state !== 'connected' && !this.status.closeCode) this.showDisconnected();
     };
@@ -203,7 +204,7 @@ export class RoomConnection implements ReactiveController {
     // destroy() also removes our awareness state on the server, so others see us leave at once.
     room.provider.destroy();
     room.doc.destroy();
-    this.setParticipants([]);
+    this.setMembers([]);
   }
 
   private setStatus(status: ConnectionStatus): void {
@@ -214,11 +215,11 @@ export class RoomConnection implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  private setParticipants(participants: readonly Participant[]): void {
-    const key = (list: readonly Participant[]): string => JSON.stringify(list);
-    if (key(participants) === key(this.participants)) return;
-    this.participants = participants;
-    this.callbacks.onParticipants(participants);
+  private setMembers(members: readonly RoomMember[]): void {
+    const key = (list: readonly RoomMember[]): string => JSON.stringify(list);
+    if (key(members) === key(this.members)) return;
+    this.members = members;
+    this.callbacks.onMembers(members);
     this.host.requestUpdate();
   }
 }

@@ -4,9 +4,6 @@ import { python } from '@codemirror/lang-python';
 import type { LanguageSupport } from '@codemirror/language';
 import type { Language } from '../../shared/languages.js';
 
-/** Human-readable names for the language selector. */
-export const LANGUAGE_LABELS: Record<Language, string> = { javascript: 'JavaScript', python: 'Python' };
-
 /** The CodeMirror extension that highlights and indents `language`. */
 export function languageSupport(language: Language): LanguageSupport {
   return language === 'python' ? python() : javascript();

@@ -5,14 +5,14 @@
  * from a `data:` URL (top-level `await` works) whose `sourceURL` is `main.js`, so stack frames carry
  * the user's own line numbers.
  */
-import type { OutputSink } from './output-sink.js';
+import type { RunSink } from './run-sink.js';
 import { errorText, formatArgs, inspect } from './inspect.js';
 
 type Finish = (status: 'ok' | 'error') => void;
 type TimerFn = (handler: unknown, ms?: number, ...args: unknown[]) => number;
 
 /** Runs `code` once; `finish` is called exactly once when the program is done or failed. */
-export function runJavaScript(code: string, sink: OutputSink, finish: Finish): void {
+export function runJavaScript(code: string, sink: RunSink, finish: Finish): void {
   const scope = globalThis as unknown as Record<string, unknown>;
   let done = false;
   let mainDone = false;
@@ -79,13 +79,13 @@ export function runJavaScript(code: string, sink: OutputSink, finish: Finish): v
   (globalThis as unknown as EventTarget).addEventListener('error', (event) => {
     const e = event as ErrorEvent;
     e.preventDefault();
-    sink.write('stderr', `Uncaught ${e.error !== undefined ? errorText(e.error) : `${e.message} (main.js:${e.lineno})`}\n`);
+    sink.output('stderr', `Uncaught ${e.error !== undefined ? errorText(e.error) : `${e.message} (main.js:${e.lineno})`}\n`);
     end('error');
   });
   (globalThis as unknown as EventTarget).addEventListener('unhandledrejection', (event) => {
     const e = event as PromiseRejectionEvent;
     e.preventDefault();
-    sink.write('stderr', `Uncaught (in promise) ${errorText(e.reason)}\n`);
+    sink.output('stderr', `Uncaught (in promise) ${errorText(e.reason)}\n`);
     end('error');
   });
 
@@ -96,19 +96,19 @@ export function runJavaScript(code: string, sink: OutputSink, finish: Finish): v
       checkIdle();
     },
     (error: unknown) => {
-      sink.write('stderr', `Uncaught ${errorText(error)}\n`);
+      sink.output('stderr', `Uncaught ${errorText(error)}\n`);
       end('error');
     },
   );
 }
 
-function makeConsole(sink: OutputSink): Console {
+function makeConsole(sink: RunSink): Console {
   let indent = '';
   const counts = new Map<string, number>();
   const timers = new Map<string, number>();
   const out = (stream: 'stdout' | 'stderr') => (...args: unknown[]): void => {
     const text = formatArgs(args);
-    sink.write(stream, (indent ? text.replace(/^/gm, indent) : text) + '\n');
+    sink.output(stream, (indent ? text.replace(/^/gm, indent) : text) + '\n');
   };
   const log = out('stdout');
   const error = out('stderr');

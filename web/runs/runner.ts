@@ -1,9 +1,10 @@
 /**
- * The seam between the Run button and whatever executes code. The element's built-in runner
- * (`SharedRunner` over the sandboxed runner frame, see `run-controller.ts`) is used unless the
- * embedder sets its own `runner`; either way the run is recorded in the session's document.
+ * The embedder's seam for executing code: the element's `runner` property. Without one the run
+ * controller (`run-controller.ts`) executes code in the sandboxed runner frame; either way it
+ * records the run in the session's document.
  */
 import type { Language } from '../../shared/languages.js';
+import type { RunEnd } from '../../shared/runs.js';
 
 /** What the Run button asks to execute. */
 export interface RunRequest {
@@ -16,10 +17,10 @@ export interface RunRequest {
 /** The outcome of one run, shown in the output panel and sent with `room-run-result`. */
 export interface RunResult {
   /**
-   * `ok`: ran to completion; `error`: the program threw or exited non-zero; `timeout`: stopped at
-   * the time limit; `stopped`: stopped by the Stop button; `unavailable`: no runner.
+   * How the run ended (`RunEnd` in shared/runs.ts: `ok`, `error`, `timeout`, or `stopped` by the
+   * Stop button), or `unavailable`: no runner.
    */
-  status: 'ok' | 'error' | 'timeout' | 'stopped' | 'unavailable';
+  status: RunEnd | 'unavailable';
   /** Text for the output panel (stdout and stderr interleaved as the runner saw them). */
   output: string;
   /** Wall-clock time of the run in milliseconds (0 when nothing ran). */

@@ -1,12 +1,15 @@
 /**
- * Participants as seen through Yjs awareness: each client publishes `{ user: { name, color, role } }`
- * (`name` and `color` are the field names y-codemirror.next reads for remote carets). The server
- * overwrites `role` with the connection's real role, so nobody can pose as the interviewer.
+ * The people in a room as seen through Yjs awareness: each client publishes
+ * `{ user: { name, color, role } }` (`name` and `color` are the field names y-codemirror.next reads
+ * for remote carets). The server overwrites `role` with the connection's real role, so nobody can
+ * pose as the interviewer. Named `RoomMember`, not `Participant`: on the server a participant is a
+ * connection, a different thing.
  */
 import type { Awareness } from 'y-protocols/awareness';
+import { isRole, type Role } from '../../shared/roles.js';
 
-/** One person in the room. */
-export interface Participant {
+/** One person in the room: an awareness entry (one per open editor). */
+export interface RoomMember {
   /** The Yjs client id; unique per open editor, so one person in two tabs appears twice. */
   clientId: number;
   /** Display name exactly as the participant typed it (render as text, never as HTML). */
@@ -17,14 +20,6 @@ export interface Participant {
   role: Role | null;
   /** Whether this entry is the local user. */
   isLocal: boolean;
-}
-
-/** The two roles in a session: the interviewer holds the owner secret, everyone else is a candidate. */
-export type Role = 'interviewer' | 'candidate';
-
-/** Whether `value` is one of the two roles. */
-export function isRole(value: unknown): value is Role {
-  return value === 'interviewer' || value === 'candidate';
 }
 
 /** Caret colours with enough contrast on light and dark backgrounds. */
@@ -44,9 +39,9 @@ export function cleanName(raw: unknown, fallback: string): string {
   return name || fallback;
 }
 
-/** The participants in `awareness`, local user first, then by name. Ignores malformed states. */
-export function readParticipants(awareness: Awareness): Participant[] {
-  const list: Participant[] = [];
+/** The members in `awareness`, local user first, then by name. Ignores malformed states. */
+export function readRoomMembers(awareness: Awareness): RoomMember[] {
+  const list: RoomMember[] = [];
   for (const [clientId, state] of awareness.getStates()) {
     const user = (state as { user?: { name?: unknown; color?: unknown; role?: unknown } }).user;
     if (!user) continue;

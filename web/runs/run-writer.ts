@@ -5,7 +5,7 @@
  * program makes few, small updates; output past `MAX_RUN_OUTPUT` is cut with a notice.
  */
 import * as Y from 'yjs';
-import { MAX_RUNS, MAX_RUN_OUTPUT, RUNS_ARRAY, type RunOutput, type RunStatus } from '../../shared/runs.js';
+import { MAX_RUNS, MAX_RUN_OUTPUT, RUNS_ARRAY, type OutputStream, type RunEnd, type RunOutput, type RunStatus } from '../../shared/runs.js';
 
 /** Transaction origin of run writes, so observers can tell them from edits. */
 export const RUN_ORIGIN = Symbol('run');
@@ -59,7 +59,7 @@ export class RunWriter {
   }
 
   /** Appends output; past the cap it is dropped and the run is marked truncated. */
-  append(stream: RunOutput['stream'], text: string): void {
+  append(stream: OutputStream, text: string): void {
     if (this.truncated || text.length === 0) return;
     const room = MAX_RUN_OUTPUT - this.used;
     if (text.length > room) {
@@ -80,7 +80,7 @@ export class RunWriter {
   }
 
   /** Writes what is pending plus the final status and duration in one update. */
-  finish(status: Exclude<RunStatus, 'running'>, durationMs: number): void {
+  finish(status: RunEnd, durationMs: number): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.doc.transact(() => {
@@ -91,7 +91,7 @@ export class RunWriter {
     }, RUN_ORIGIN);
   }
 
-  private push(stream: RunOutput['stream'], text: string, counted = true): void {
+  private push(stream: OutputStream, text: string, counted = true): void {
     if (counted) this.used += text.length;
     this.text += text;
     const last = this.pending[this.pending.length - 1];

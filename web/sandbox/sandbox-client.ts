@@ -6,14 +6,14 @@
  * the frame) in case the frame itself stops answering.
  */
 import type { Language } from '../../shared/languages.js';
-import type { RunOutput } from '../../shared/runs.js';
-import { RUNTIME_FILES, parseSandboxEvent, type RuntimeFiles, type SandboxEnd, type SandboxEvent } from './sandbox-protocol.js';
+import type { RunEnd } from '../../shared/runs.js';
+import type { RunSink } from './run-sink.js';
+import { RUNTIME_FILES, parseSandboxEvent, type RuntimeFiles, type SandboxEvent } from './sandbox-protocol.js';
 
-/** Receives a run's events as they arrive. */
-export interface SandboxListener {
-  output(stream: RunOutput['stream'], text: string): void;
-  /** Loading progress (the Python runtime), or `null` once the program starts. */
-  progress(text: string | null): void;
+/** How a run ended and how long its program ran (0 when it never started). */
+export interface RunOutcome {
+  status: RunEnd;
+  durationMs: number;
 }
 
 /** How long the frame may take to load before runs fail with an explanation. */
@@ -25,8 +25,8 @@ const GRACE_MS = 2_000;
 
 interface PendingRun {
   runId: string;
-  listener: SandboxListener;
-  resolve(end: { status: SandboxEnd; durationMs: number }): void;
+  sink: RunSink;
+  resolve(outcome: RunOutcome): void;
   timer: ReturnType<typeof setTimeout>;
   timeoutMs: number;
   postedAt: number;
@@ -51,16 +51,19 @@ export class SandboxClient {
     void this.whenReady().catch(() => undefined);
   }
 
-  /** Runs `code`; resolves when it ended (never rejects for the program's own failures). */
-  async run(request: { runId: string; code: string; language: Language; timeoutMs: number }, listener: SandboxListener, signal: AbortSignal): Promise<{ status: SandboxEnd; durationMs: number }> {
+  /**
+   * Runs `code`, reporting its output and loading progress to `sink`; resolves when it ended, and
+   * never rejects for the program's own failures. Aborting `signal` stops it.
+   */
+  async run(request: { runId: string; code: string; language: Language; timeoutMs: number }, sink: RunSink, signal: AbortSignal): Promise<RunOutcome> {
     await this.whenReady();
-    if (request.language === 'python' && !this.runtimeSent) await this.sendRuntime(listener);
+    if (request.language === 'python' && !this.runtimeSent) await this.sendRuntime(sink);
     if (signal.aborted) return { status: 'stopped', durationMs: 0 };
     this.pending?.resolve({ status: 'stopped', durationMs: 0 });
     return new Promise((resolve) => {
       const run: PendingRun = {
         runId: request.runId,
-        listener,
+        sink,
         timeoutMs: request.timeoutMs,
         postedAt: performance.now(),
         startedAt: null,
@@ -69,7 +72,7 @@ export class SandboxClient {
           clearTimeout(run.timer);
           signal.removeEventListener('abort', onAbort);
           if (this.pending === run) this.pending = null;
-          listener.progress(null);
+          sink.progress(null);
           resolve(end);
         },
       };
@@ -96,7 +99,7 @@ export class SandboxClient {
    * no cache), and hands them to the frame. If that fails (say the embedding page's CSP forbids
    * the request), the sandbox downloads them itself, uncached.
    */
-  private async sendRuntime(listener: SandboxListener): Promise<void> {
+  private async sendRuntime(sink: RunSink): Promise<void> {
     const base = new URL(this.runtimePath, this.frameUrl).href;
     try {
       const responses = await Promise.all(RUNTIME_FILES.map((name) => fetch(new URL(name, base))));
@@ -116,17 +119,17 @@ export class SandboxClient {
             loaded += value.byteLength;
             if (performance.now() - shown > 100) {
               shown = performance.now();
-              listener.progress(`Loading the Python runtime: ${mb(loaded)} of ${mb(Math.max(total, loaded))} MB`);
+              sink.progress(`Loading the Python runtime: ${mb(loaded)} of ${mb(Math.max(total, loaded))} MB`);
             }
           }
           return concat(chunks);
         }),
       );
       const files = Object.fromEntries(RUNTIME_FILES.map((name, i) => [name, bodies[i]!])) as RuntimeFiles;
-      listener.progress('Starting Python…');
+      sink.progress('Starting Python…');
       this.iframe?.contentWindow?.postMessage({ type: 'runtime', files }, '*', Object.values(files));
     } catch {
-      listener.progress('Loading the Python runtime…');
+      sink.progress('Loading the Python runtime…');
     }
     this.runtimeSent = true;
   }
@@ -185,16 +188,16 @@ export class SandboxClient {
   private handle(run: PendingRun, message: Exclude<SandboxEvent, { type: 'ready' }>): void {
     switch (message.type) {
       case 'progress':
-        run.listener.progress(message.text);
+        run.sink.progress(message.text);
         break;
       case 'started':
         run.startedAt = performance.now();
-        run.listener.progress(null);
+        run.sink.progress(null);
         clearTimeout(run.timer);
         run.timer = setTimeout(() => this.abandon(run, 'timeout', null), run.timeoutMs + GRACE_MS);
         break;
       case 'output':
-        run.listener.output(message.stream, message.text);
+        run.sink.output(message.stream, message.text);
         break;
       case 'done':
         run.resolve({ status: message.status, durationMs: message.durationMs });
@@ -203,9 +206,9 @@ export class SandboxClient {
   }
 
   /** The frame stopped answering: replace it and end the run. */
-  private abandon(run: PendingRun, status: SandboxEnd, why: string | null): void {
+  private abandon(run: PendingRun, status: RunEnd, why: string | null): void {
     if (this.pending !== run) return;
-    if (why) run.listener.output('system', `${why}\n`);
+    if (why) run.sink.output('system', `${why}\n`);
     const durationMs = performance.now() - (run.startedAt ?? run.postedAt);
     this.pending = null;
     this.destroy();

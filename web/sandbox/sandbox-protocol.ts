@@ -7,10 +7,7 @@
  *   page ◀─ready/progress/started/output/done── frame ◀─progress/started/output/done── worker
  */
 import { isLanguage, type Language } from '../../shared/languages.js';
-import type { RunOutput } from '../../shared/runs.js';
-
-/** How a run ended, as the sandbox reports it. */
-export type SandboxEnd = 'ok' | 'error' | 'timeout' | 'stopped';
+import { isOutputStream, isRunEnd, type OutputStream, type RunEnd } from '../../shared/runs.js';
 
 /** Page → frame: start a run. */
 export interface FrameRunMessage {
@@ -57,8 +54,8 @@ export type SandboxEvent =
   | { type: 'ready'; runtimePath: string }
   | { type: 'progress'; runId: string; text: string }
   | { type: 'started'; runId: string }
-  | { type: 'output'; runId: string; stream: RunOutput['stream']; text: string }
-  | { type: 'done'; runId: string; status: SandboxEnd; durationMs: number };
+  | { type: 'output'; runId: string; stream: OutputStream; text: string }
+  | { type: 'done'; runId: string; status: RunEnd; durationMs: number };
 
 /** Frame → worker (over the private MessagePort): run code in a fresh scope. */
 export interface WorkerRunMessage {
@@ -72,9 +69,6 @@ export interface WorkerRunMessage {
 export const MAX_CODE_CHARS = 1_000_000;
 /** Longest single output message accepted; longer text is cut by the sender. */
 export const MAX_MESSAGE_TEXT = 256 * 1024;
-
-const STREAMS: ReadonlySet<string> = new Set(['stdout', 'stderr', 'system']);
-const ENDS: ReadonlySet<string> = new Set(['ok', 'error', 'timeout', 'stopped']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
@@ -115,13 +109,13 @@ export function parseSandboxEvent(data: unknown): SandboxEvent | null {
     case 'progress':
       return typeof data.text === 'string' && data.text.length <= 200 ? { type: 'progress', runId, text: data.text } : null;
     case 'output':
-      if (typeof data.stream !== 'string' || !STREAMS.has(data.stream)) return null;
+      if (!isOutputStream(data.stream)) return null;
       if (typeof data.text !== 'string' || data.text.length > MAX_MESSAGE_TEXT) return null;
-      return { type: 'output', runId, stream: data.stream as RunOutput['stream'], text: data.text };
+      return { type: 'output', runId, stream: data.stream, text: data.text };
     case 'done':
-      if (typeof data.status !== 'string' || !ENDS.has(data.status)) return null;
+      if (!isRunEnd(data.status)) return null;
       if (typeof data.durationMs !== 'number' || !Number.isFinite(data.durationMs) || data.durationMs < 0) return null;
-      return { type: 'done', runId, status: data.status as SandboxEnd, durationMs: data.durationMs };
+      return { type: 'done', runId, status: data.status, durationMs: data.durationMs };
     default:
       return null;
   }

@@ -5,6 +5,7 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
+import { languageLabel } from '../../shared/languages.js';
 import type { RunStatus } from '../../shared/runs.js';
 import { mergeChunks, type RunView } from './run-records.js';
 
@@ -25,8 +26,6 @@ const STATUS_LABELS: Record<RunStatus, string> = {
   stopped: 'stopped',
 };
 
-const LANGUAGE_LABELS: Record<string, string> = { javascript: 'JavaScript', python: 'Python' };
-
 /** The `part="output"` panel. */
 export function runsView(state: RunsViewState): TemplateResult {
   const latest = state.runs[state.runs.length - 1];
@@ -44,7 +43,7 @@ function runView(run: RunView, present: boolean): TemplateResult {
   const time = new Date(run.startedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   return html`<section class="run" data-run-id=${run.id} data-status=${interrupted ? 'interrupted' : run.status}>
     <div class="run-head">
-      <span class="run-by">${run.by || 'Someone'}</span> ran ${LANGUAGE_LABELS[run.language] ?? run.language}
+      <span class="run-by">${run.by || 'Someone'}</span> ran ${languageLabel(run.language)}
       · <time datetime=${new Date(run.startedAt).toISOString()}>${time}</time>
       · <span class="run-status">${status}</span>${run.durationMs !== undefined ? html` · <span class="run-duration">${formatDuration(run.durationMs)}</span>` : nothing}
     </div>

@@ -6,8 +6,8 @@
  * `indexURL` on our server (served with `Access-Control-Allow-Origin: *`, this origin being
  * opaque), with downloads counted for the progress line.
  */
-import type { RuntimeFiles } from '../run/sandbox-protocol.js';
-import type { OutputSink } from './output-sink.js';
+import type { RuntimeFiles } from './sandbox-protocol.js';
+import type { RunSink } from './run-sink.js';
 
 /** The part of Pyodide's API the runner uses. */
 interface Pyodide {
@@ -146,13 +146,13 @@ async function load(indexURL: string): Promise<{ pyodide: Pyodide; run: (code: s
 }
 
 /** Runs `code` in Pyodide with stdout/stderr going to `sink`; returns the exit status (0 = ok). */
-export function runPython(py: { pyodide: Pyodide; run: (code: string) => number }, code: string, sink: OutputSink): number {
+export function runPython(py: { pyodide: Pyodide; run: (code: string) => number }, code: string, sink: RunSink): number {
   const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
   const writer = (stream: 'stdout' | 'stderr') => ({
     // A tty makes Python line-buffer stdout, so lines appear as they are printed, not at exit.
     isatty: true,
     write(buffer: Uint8Array): number {
-      sink.write(stream, decoders[stream].decode(buffer, { stream: true }));
+      sink.output(stream, decoders[stream].decode(buffer, { stream: true }));
       return buffer.length;
     },
   });

@@ -5,9 +5,10 @@
  * workers from a `data:` URL (the only kind that starts in an opaque-origin frame), enforces the
  * time limit by terminating the worker, and relays validated events back to the parent.
  */
-import { parsePageToFrame, parseSandboxEvent, type FrameRunMessage, type RuntimeFiles, type SandboxEnd, type SandboxEvent } from '../run/sandbox-protocol.js';
+import { parsePageToFrame, parseSandboxEvent, type FrameRunMessage, type RuntimeFiles, type SandboxEvent } from './sandbox-protocol.js';
+import type { RunEnd } from '../../shared/runs.js';
 
-/** The worker's bundled source, inlined by scripts/build-web.mjs. */
+/** The worker's bundled source, inlined by scripts/build-runner.mjs. */
 declare const RUNNER_WORKER_SOURCE: string;
 /** Where Pyodide is served, relative to this page (`/pyodide/<version>/`), set by the build. */
 declare const RUNNER_PYODIDE_PATH: string;
@@ -73,7 +74,7 @@ function onWorkerEvent(slot: Slot, data: unknown): void {
 }
 
 /** Ends the active run; a timeout or stop terminates its worker, a JS worker is never reused. */
-function end(run: ActiveRun, status: SandboxEnd, durationMs?: number): void {
+function end(run: ActiveRun, status: RunEnd, durationMs?: number): void {
   if (active !== run) return;
   active = null;
   if (run.timer !== null) clearTimeout(run.timer);

@@ -5,8 +5,8 @@
  * scope, but the frame ignores that channel, so it cannot forge the runner's messages.
  * JavaScript workers run one program and are thrown away; the Python worker keeps Pyodide loaded.
  */
-import { parseRuntimeFiles, parseWorkerRun } from '../run/sandbox-protocol.js';
-import { portSink } from './output-sink.js';
+import { parseRuntimeFiles, parseWorkerRun } from './sandbox-protocol.js';
+import { portSink } from './run-sink.js';
 import { errorText } from './inspect.js';
 import { runJavaScript } from './js-runner.js';
 import { loadPython, runPython, setRuntimeFiles } from './python-runner.js';
@@ -47,9 +47,9 @@ self_.addEventListener(
       void (async () => {
         let py;
         try {
-          py = await loadPython(indexURL, (text) => post({ type: 'progress', runId: run.runId, text }));
+          py = await loadPython(indexURL, (text) => sink.progress(text));
         } catch (error) {
-          sink.write('system', `The Python runtime could not be loaded: ${errorText(error)}\n`);
+          sink.output('system', `The Python runtime could not be loaded: ${errorText(error)}\n`);
           post({ type: 'done', runId: run.runId, status: 'error', durationMs: 0 });
           busy = false;
           return;
@@ -60,7 +60,7 @@ self_.addEventListener(
         try {
           status = runPython(py, run.code, sink) === 0 ? 'ok' : 'error';
         } catch (error) {
-          sink.write('stderr', `${errorText(error)}\n`);
+          sink.output('stderr', `${errorText(error)}\n`);
         }
         post({ type: 'done', runId: run.runId, status, durationMs: performance.now() - started });
         busy = false;
