@@ -35,8 +35,30 @@ function seedFrames(): Uint8Array[] {
   encoding.writeVarUint(encoder, 1);
   encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, [doc.clientID]));
   frames.push(encoding.toUint8Array(encoder));
+  // Oversized: a state of 20 KB, over the test server's MAX_AWARENESS_BYTES.
+  awareness.setLocalState({ user: { name: 'fuzz', color: '#123456' }, pad: 'p'.repeat(20_000) });
+  encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, 1);
+  encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, [doc.clientID]));
+  frames.push(encoding.toUint8Array(encoder));
   awareness.destroy();
   frames.push(Uint8Array.of(3));
+  // Missing dependencies: an insert after, and a deletion of, changes the server never got.
+  const unseen = new Y.Doc();
+  unseen.clientID = 99_999;
+  unseen.getText('code').insert(0, 'never sent');
+  const dependent = new Y.Doc();
+  Y.applyUpdate(dependent, Y.encodeStateAsUpdate(unseen));
+  dependent.getText('code').insert(5, 'held?');
+  dependent.getText('code').delete(0, 3);
+  for (const update of [Y.encodeStateAsUpdate(dependent, Y.encodeStateVector(unseen))]) {
+    encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, 0);
+    syncProtocol.writeUpdate(encoder, update);
+    frames.push(encoding.toUint8Array(encoder));
+  }
+  unseen.destroy();
+  dependent.destroy();
   return frames;
 }
 
@@ -73,7 +95,7 @@ describe('fuzz: hostile frames and bodies', () => {
 
   before(async () => {
     process.on('unhandledRejection', onRejection);
-    server = await startTestServer({ MAX_MESSAGE_BYTES: '64kb' });
+    server = await startTestServer({ MAX_MESSAGE_BYTES: '64kb', MAX_AWARENESS_BYTES: '4kb' });
     const { id } = await createSession(server.url, { code: 'bystander\n' });
     victimId = (await createSession(server.url, { code: 'fuzzed\n' })).id;
     bystanders = [await connectYjs(server.url, id), await connectYjs(server.url, id)];
@@ -107,9 +129,11 @@ describe('fuzz: hostile frames and bodies', () => {
           ws.on('error', () => undefined);
           await new Promise<void>((resolve) => ws.once('open', () => resolve()));
           for (let i = 0; i < 30 && ws.readyState === WebSocket.OPEN; i++) {
-            const frame = random() < 0.15
+            const pick = random();
+            const seedFrame = frames[Math.floor(random() * frames.length)]!;
+            const frame = pick < 0.15
               ? Uint8Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256))
-              : mutate(random, frames[Math.floor(random() * frames.length)]!);
+              : pick < 0.3 ? seedFrame : mutate(random, seedFrame);
             ws.send(frame);
             sent++;
           }
@@ -149,6 +173,11 @@ describe('fuzz: hostile frames and bodies', () => {
     assert.deepEqual(rejections, [], 'no unhandled rejection');
     const res = await fetch(`${server.url}/api/sessions/${victimId}/code`);
     assert.equal(res.status, 200, 'the fuzzed session still answers');
+    const victim = server.hub.loaded(victimId);
+    assert.ok(victim, 'the fuzzed session is still in memory (within UNLOAD_GRACE)');
+    assert.equal(victim.doc.store.pendingStructs, null, 'nothing held pending for missing dependencies');
+    assert.equal(victim.doc.store.pendingDs, null, 'no deletion held pending');
+    for (const state of victim.awareness.getStates().values()) assert.ok(JSON.stringify(state).length <= 4096, 'no oversized awareness state kept');
     const grownMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
     assert.ok(grownMb < 200, `memory stayed bounded (grew ${grownMb.toFixed(0)} MB)`);
   });
