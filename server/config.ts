@@ -50,6 +50,8 @@ export interface Config {
   maxConnectionsPerIp: number;
   messagesPerSecond: number;
   messageBurst: number;
+  /** Characters of `codeChange` one `/ws` connection may send: a token bucket of one token a character. */
+  codeCharRate: { perSecond: number; burst: number };
   joinTimeoutMs: number;
   /** REST requests per minute per address: all of /api, session creation, token requests. */
   rateLimits: { api: number; create: number; token: number };
@@ -151,6 +153,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (storage === 'postgres' && !databaseUrl) {
     throw new ConfigError('STORAGE=postgres needs DATABASE_URL (e.g. postgres://user:password@host:5432/db)');
   }
+  const maxCodeChars = integer('MAX_CODE_CHARS', '500000', 1, 50_000_000);
+  const codeCharRate = {
+    perSecond: integer('CODE_CHARS_PER_SECOND', '1000000', 1, 1_000_000_000),
+    // A largest codeChange must be able to pass: the default burst grows with MAX_CODE_CHARS.
+    burst: integer('CODE_CHARS_BURST', String(Math.max(2_000_000, maxCodeChars)), 1, 1_000_000_000),
+  };
+  if (codeCharRate.burst < maxCodeChars) {
+    throw new ConfigError(`CODE_CHARS_BURST=${codeCharRate.burst} must be at least MAX_CODE_CHARS (${maxCodeChars}), or a largest codeChange could never pass`);
+  }
   const flushIntervalMs = duration('FLUSH_INTERVAL', '50ms');
   if (flushIntervalMs < 1 || flushIntervalMs > 100) {
     throw new ConfigError(`FLUSH_INTERVAL must be between 1ms and 100ms (updates are promised on disk within 100 ms)`);
@@ -169,7 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     snapshotEvery: integer('SNAPSHOT_EVERY', '500', 1, 1_000_000),
     maxBodyBytes: size('MAX_BODY_BYTES', '1mb'),
     maxMessageBytes: size('MAX_MESSAGE_BYTES', '2mb'),
-    maxCodeChars: integer('MAX_CODE_CHARS', '500000', 1, 50_000_000),
+    maxCodeChars,
     jsonCoalesceMs: duration('JSON_COALESCE', '25ms'),
     allowedOrigins: parseOrigins(get('ALLOWED_ORIGINS') ?? '*'),
     redisUrl: get('REDIS_URL'),
@@ -182,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnectionsPerIp: integer('MAX_CONNECTIONS_PER_IP', '100', 1, 1_000_000),
     messagesPerSecond: integer('MESSAGES_PER_SECOND', '100', 1, 1_000_000),
     messageBurst: integer('MESSAGE_BURST', '300', 1, 1_000_000),
+    codeCharRate,
     joinTimeoutMs: duration('JOIN_TIMEOUT', '30s'),
     rateLimits: {
       api: integer('RATE_LIMIT_API', '600', 0, 1_000_000),

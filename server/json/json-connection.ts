@@ -6,7 +6,7 @@ import { LANGUAGE_KEY } from '../../shared/schema.js';
 import type { AccessService } from '../access/access-service.js';
 import type { Presented } from '../access/authorize.js';
 import type { Role } from '../access/tokens.js';
-import { RateGuard } from '../limits/token-bucket.js';
+import { RateGuard, TokenBucket } from '../limits/token-bucket.js';
 import type { ConnectionLogger } from '../logger.js';
 import { CloseCode } from '../../shared/protocol/close-codes.js';
 import type { Metrics, ProtocolMeter } from '../observability/metrics.js';
@@ -28,6 +28,8 @@ export interface JsonConnectionOptions {
   joinTimeoutMs: number;
   logger: ConnectionLogger;
   maxCodeChars: number;
+  /** Characters of `codeChange` this connection may send per second, and in a burst. */
+  codeCharRate: { perSecond: number; burst: number };
   coalesceMs: number;
   metrics?: Metrics;
 }
@@ -51,6 +53,7 @@ export class JsonConnection implements Participant, JsonPeer {
   role: Role = 'candidate';
   epoch = 0;
   private readonly rate: RateGuard;
+  private readonly codeChars: TokenBucket;
   private readonly meter: ProtocolMeter | undefined;
   private joinTimer: NodeJS.Timeout | null;
   private state: 'idle' | 'joining' | 'joined' = 'idle';
@@ -70,6 +73,7 @@ export class JsonConnection implements Participant, JsonPeer {
     // Refused JSON messages only drop that message (the next codeChange carries the whole code);
     // a flood that goes on for 100 refusals in a row is closed.
     this.rate = new RateGuard(options.messagesPerSecond, options.messageBurst, 100);
+    this.codeChars = new TokenBucket(options.codeCharRate.perSecond, options.codeCharRate.burst);
     this.meter = options.metrics?.meter('json');
     this.joinTimer = setTimeout(() => closeWith(ws, CloseCode.Unresponsive, 'no join received'), options.joinTimeoutMs);
     ws.on('message', (data, isBinary) => {
@@ -207,6 +211,9 @@ export class JsonConnection implements Participant, JsonPeer {
     const room = this.room!;
     if (code.length > this.options.maxCodeChars) {
       return this.error(ErrorCode.CodeTooLarge, `code has ${code.length} characters; the limit is ${this.options.maxCodeChars}`);
+    }
+    if (!this.codeChars.take(code.length)) {
+      return this.error(ErrorCode.RateLimited, `too much code too fast (over ${this.options.codeCharRate.perSecond} characters a second); nothing changed`);
     }
     const base = this.baseFor(version);
     const current = live.text.toString();

@@ -26,14 +26,15 @@ export class RatePolicy {
   static readonly FULL = 0;
 
   /**
-   * Takes a token from the bucket `state` (FULL at first): the bucket's new state, or -1 when it
-   * is empty and the message should be refused (the state is then unchanged).
+   * Takes `tokens` (one by default) from the bucket `state` (FULL at first): the bucket's new
+   * state, or -1 when it holds fewer and the message should be refused (the state is then
+   * unchanged). More tokens than `burst` are never granted; taking 0 always succeeds.
    */
-  take(state: number): number {
+  take(state: number, tokens = 1): number {
     const now = this.now();
     const fullAt = Math.max(state, now);
-    if (fullAt - now > this.toleranceMs) return -1;
-    return fullAt + this.intervalMs;
+    if (fullAt - now > this.toleranceMs - (tokens - 1) * this.intervalMs) return -1;
+    return fullAt + tokens * this.intervalMs;
   }
 }
 
@@ -46,9 +47,9 @@ export class TokenBucket {
     this.policy = new RatePolicy(ratePerSecond, burst, now);
   }
 
-  /** Takes a token; false when the bucket is empty (the message should be refused). */
-  take(): boolean {
-    const next = this.policy.take(this.state);
+  /** Takes `tokens` (one by default); false when the bucket holds fewer (refuse, nothing is taken). */
+  take(tokens = 1): boolean {
+    const next = this.policy.take(this.state, tokens);
     if (next < 0) return false;
     this.state = next;
     return true;

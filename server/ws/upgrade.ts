@@ -117,6 +117,7 @@ export function attachWebSockets(
       logger: jsonLog,
       metrics,
       maxCodeChars: config.maxCodeChars,
+      codeCharRate: config.codeCharRate,
       coalesceMs: config.jsonCoalesceMs,
       messagesPerSecond: config.messagesPerSecond,
       messageBurst: config.messageBurst,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { connectYjs, JsonClient, type YjsClient } from './helpers/clients.js';
 import { call } from './helpers/access.js';
-import { createSession, sleep, startTestServer, waitFor } from './helpers/server.js';
+import { createSession, sleep, startTestServer, waitFor, withServer } from './helpers/server.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 
@@ -111,11 +111,45 @@ describe('expensive edits over /ws (issue #15, item 1)', () => {
     t.diagnostic(`${sent} rewrites of 40,000 characters in 3 s: ${acks} applied, ${limited} refused as rate_limited; /healthz worst ${worst.toFixed(0)} ms over ${latencies.length} checks, longest gap between answers ${worstGap.toFixed(0)} ms`);
     assert.ok(worst < 1000, `/healthz took ${worst.toFixed(0)} ms`);
     assert.ok(worstGap < 1000, `no answer from /healthz for ${worstGap.toFixed(0)} ms`);
+    assert.ok(limited > 0, 'the character cap refused part of the flood');
     // The session still works for everyone.
     await sleep(100);
     const { client: other } = await JsonClient.join(server.url, id);
     cleanup.push(() => other.close());
     other.send({ type: 'codeChange', code: 'calm again' });
     await waitFor(() => watcher.text.toString() === 'calm again', 'a later edit reaches the Yjs client');
+  });
+});
+
+describe('characters of codeChange per connection (CODE_CHARS_PER_SECOND)', () => {
+  it('refuses a codeChange beyond the cap with rate_limited, changes nothing, and refills', () =>
+    withServer({ MAX_CODE_CHARS: '1000', CODE_CHARS_PER_SECOND: '1000', CODE_CHARS_BURST: '2000' }, async (server) => {
+      const { id } = await createSession(server.url, { code: 'start' });
+      const { client } = await JsonClient.join(server.url, id);
+      const first = pattern('x', 1000);
+      const second = pattern('y', 1000);
+      const third = pattern('z', 1000);
+      client.send({ type: 'codeChange', code: first });
+      await client.next('codeAck');
+      client.send({ type: 'codeChange', code: second });
+      await client.next('codeAck');
+      client.send({ type: 'codeChange', code: third });
+      const refused = await client.next('error');
+      assert.equal(refused.code, 'rate_limited');
+      assert.match(refused.message, /1000 characters a second/);
+      assert.equal(client.messages.filter((m) => m.type === 'codeAck').length, 2, 'no ack for the refused change');
+      assert.equal((await call(server.url, 'GET', `/api/sessions/${id}/code`)).body, second, 'nothing changed');
+      // A second later a thousand characters have come back.
+      await sleep(1050);
+      client.send({ type: 'codeChange', code: third });
+      await client.next('codeAck');
+      assert.equal((await call(server.url, 'GET', `/api/sessions/${id}/code`)).body, third);
+      client.close();
+    }));
+
+  it('refuses a configuration whose burst could never pass a largest codeChange', async () => {
+    const { loadConfig, ConfigError } = await import('../../server/config.js');
+    assert.throws(() => loadConfig({ MAX_CODE_CHARS: '5000', CODE_CHARS_BURST: '4999' }), ConfigError);
+    assert.equal(loadConfig({ MAX_CODE_CHARS: '3000000' }).codeCharRate.burst, 3_000_000, 'the default burst grows with MAX_CODE_CHARS');
   });
 });

@@ -47,6 +47,22 @@ describe('message rate limits (token bucket kept as one number per client)', () 
     assert.ok(policy.take(RatePolicy.FULL) >= 0);
   });
 
+  it('takes many tokens at once (one a character), never more than the burst, and refuses without taking', () => {
+    let now = 0;
+    const bucket = new TokenBucket(1000, 2000, () => now);
+    assert.equal(bucket.take(1500), true);
+    assert.equal(bucket.take(600), false, '500 left');
+    assert.equal(bucket.take(500), true, 'the refusal took nothing');
+    assert.equal(bucket.take(1), false);
+    now += 250;
+    assert.equal(bucket.take(251), false, '250 back after 250 ms');
+    assert.equal(bucket.take(250), true);
+    now += 60_000;
+    assert.equal(bucket.take(2001), false, 'more than the burst never passes');
+    assert.equal(bucket.take(2000), true);
+    assert.equal(bucket.take(0), true, 'nothing is always there');
+  });
+
   it('refuses a policy that could never admit anything', () => {
     assert.throws(() => new RatePolicy(0, 5), RangeError);
     assert.throws(() => new RatePolicy(10, 0), RangeError);
