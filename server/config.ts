@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { CredentialThrottleLimits } from './access/credential-throttle.js';
 import type { AllowedOrigins } from './http/cors.js';
 
 /** Which storage engine keeps sessions and their update history. */
@@ -52,6 +53,8 @@ export interface Config {
   messageBurst: number;
   /** Characters of `codeChange` one `/ws` connection may send: a token bucket of one token a character. */
   codeCharRate: { perSecond: number; burst: number };
+  /** Growing delays after failed password and owner-secret checks, per client address and per session. */
+  credentialThrottle: CredentialThrottleLimits;
   joinTimeoutMs: number;
   /** REST requests per minute per address: all of /api, session creation, token requests. */
   rateLimits: { api: number; create: number; token: number };
@@ -194,6 +197,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     messagesPerSecond: integer('MESSAGES_PER_SECOND', '100', 1, 1_000_000),
     messageBurst: integer('MESSAGE_BURST', '300', 1, 1_000_000),
     codeCharRate,
+    credentialThrottle: {
+      perAddress: { freeFailures: integer('AUTH_FAILURES_PER_ADDRESS', '5', 0, 1_000_000), maxDelayMs: duration('AUTH_MAX_DELAY_PER_ADDRESS', '15m') },
+      perSession: { freeFailures: integer('AUTH_FAILURES_PER_SESSION', '20', 0, 1_000_000), maxDelayMs: duration('AUTH_MAX_DELAY_PER_SESSION', '1m') },
+    },
     joinTimeoutMs: duration('JOIN_TIMEOUT', '30s'),
     rateLimits: {
       api: integer('RATE_LIMIT_API', '600', 0, 1_000_000),

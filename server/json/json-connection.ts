@@ -30,6 +30,8 @@ export interface JsonConnectionOptions {
   maxCodeChars: number;
   /** Characters of `codeChange` this connection may send per second, and in a burst. */
   codeCharRate: { perSecond: number; burst: number };
+  /** The client's address, for the credential throttle. */
+  address: string;
   coalesceMs: number;
   metrics?: Metrics;
 }
@@ -137,7 +139,7 @@ export class JsonConnection implements Participant, JsonPeer {
   private dispatch(message: JsonClientMessage): void {
     if (message.type === 'join') {
       if (this.state !== 'idle') return this.error(ErrorCode.AlreadyJoined, 'this connection has already joined a session');
-      return this.join(message.sessionId, { token: message.token, password: message.password, ownerSecret: message.ownerSecret });
+      return this.join(message.sessionId, { token: message.token, password: message.password, ownerSecret: message.ownerSecret, address: this.options.address });
     }
     if (this.state !== 'joined' || !this.live || !this.room) {
       return this.error(ErrorCode.NotJoined, `send "join" with a sessionId before "${message.type}"`);

@@ -106,7 +106,7 @@ export function attachWebSockets(
     }
     if (protocol === 'yjs') {
       // y-websocket puts the room after the server URL: /yjs/<sessionId>?token=… (its `params`).
-      return acceptYjsConnection(ws, socket, sessionId, { token }, address, yjsContext, connId);
+      return acceptYjsConnection(ws, socket, sessionId, { token, address }, address, yjsContext, connId);
     }
     const jsonLog = log();
     logErrors(ws, jsonLog);
@@ -118,6 +118,7 @@ export function attachWebSockets(
       metrics,
       maxCodeChars: config.maxCodeChars,
       codeCharRate: config.codeCharRate,
+      address,
       coalesceMs: config.jsonCoalesceMs,
       messagesPerSecond: config.messagesPerSecond,
       messageBurst: config.messageBurst,
