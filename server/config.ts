@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { CredentialThrottleLimits } from './access/credential-throttle.js';
 import type { AllowedOrigins } from './http/cors.js';
 
 /** Which storage engine keeps sessions and their update history. */
@@ -58,6 +59,10 @@ export interface Config {
   maxAwarenessBytes: number;
   /** Awareness bytes one connection may send per second; more are dropped. */
   awarenessBytesPerSecond: number;
+  /** Characters of `codeChange` one `/ws` connection may send: a token bucket of one token a character. */
+  codeCharRate: { perSecond: number; burst: number };
+  /** Growing delays after failed password and owner-secret checks, per client address and per session. */
+  credentialThrottle: CredentialThrottleLimits;
   joinTimeoutMs: number;
   /** REST requests per minute per address: all of /api, session creation, token requests. */
   rateLimits: { api: number; create: number; token: number };
@@ -159,6 +164,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (storage === 'postgres' && !databaseUrl) {
     throw new ConfigError('STORAGE=postgres needs DATABASE_URL (e.g. postgres://user:password@host:5432/db)');
   }
+  const maxCodeChars = integer('MAX_CODE_CHARS', '500000', 1, 50_000_000);
+  const codeCharRate = {
+    perSecond: integer('CODE_CHARS_PER_SECOND', '1000000', 1, 1_000_000_000),
+    // A largest codeChange must be able to pass: the default burst grows with MAX_CODE_CHARS.
+    burst: integer('CODE_CHARS_BURST', String(Math.max(2_000_000, maxCodeChars)), 1, 1_000_000_000),
+  };
+  if (codeCharRate.burst < maxCodeChars) {
+    throw new ConfigError(`CODE_CHARS_BURST=${codeCharRate.burst} must be at least MAX_CODE_CHARS (${maxCodeChars}), or a largest codeChange could never pass`);
+  }
   const flushIntervalMs = duration('FLUSH_INTERVAL', '50ms');
   if (flushIntervalMs < 1 || flushIntervalMs > 100) {
     throw new ConfigError(`FLUSH_INTERVAL must be between 1ms and 100ms (updates are promised on disk within 100 ms)`);
@@ -177,7 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     snapshotEvery: integer('SNAPSHOT_EVERY', '500', 1, 1_000_000),
     maxBodyBytes: size('MAX_BODY_BYTES', '1mb'),
     maxMessageBytes: size('MAX_MESSAGE_BYTES', '2mb'),
-    maxCodeChars: integer('MAX_CODE_CHARS', '500000', 1, 50_000_000),
+    maxCodeChars,
     jsonCoalesceMs: duration('JSON_COALESCE', '25ms'),
     allowedOrigins: parseOrigins(get('ALLOWED_ORIGINS') ?? '*'),
     redisUrl: get('REDIS_URL'),
@@ -194,6 +208,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionLogBytesPerMinute: size('SESSION_LOG_PER_MINUTE', '16mb'),
     maxAwarenessBytes: size('MAX_AWARENESS_BYTES', '8kb'),
     awarenessBytesPerSecond: size('AWARENESS_BYTES_PER_SECOND', '64kb'),
+    codeCharRate,
+    credentialThrottle: {
+      perAddress: { freeFailures: integer('AUTH_FAILURES_PER_ADDRESS', '5', 0, 1_000_000), maxDelayMs: duration('AUTH_MAX_DELAY_PER_ADDRESS', '15m') },
+      perSession: { freeFailures: integer('AUTH_FAILURES_PER_SESSION', '20', 0, 1_000_000), maxDelayMs: duration('AUTH_MAX_DELAY_PER_SESSION', '1m') },
+    },
     joinTimeoutMs: duration('JOIN_TIMEOUT', '30s'),
     rateLimits: {
       api: integer('RATE_LIMIT_API', '600', 0, 1_000_000),

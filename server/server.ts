@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { CloseCode } from '../shared/protocol/close-codes.js';
 import type { Config } from './config.js';
 import { AccessService } from './access/access-service.js';
+import { CredentialThrottle } from './access/credential-throttle.js';
 import { loadServerSecret } from './access/server-secret.js';
 import { TokenSigner } from './access/tokens.js';
 import { createApp } from './http/app.js';
@@ -94,6 +95,7 @@ export async function startServer(
     signer: new TokenSigner(secret, config.tokenTtlMs),
     logger,
     maxParticipants: config.maxParticipants,
+    credentialThrottle: new CredentialThrottle(config.credentialThrottle, (kind, outcome) => metrics.credentialChecks.inc({ kind, outcome })),
     ...(bus ? { announce: (id: string) => bus.announceAccess(id) } : {}),
   });
   if (bus) {

@@ -7,6 +7,7 @@ import { SessionError } from '../sessions/session-error.js';
 import type { SessionHub, SessionSummary } from '../sessions/session-hub.js';
 import type { SessionAccess, SessionRecord, Storage } from '../storage/storage.js';
 import { authorize, epochOf, isPrivate, type Grant, type Presented } from './authorize.js';
+import type { CredentialThrottle } from './credential-throttle.js';
 import { hashOwnerSecret, hashPassword, newOwnerSecret } from './credentials.js';
 import type { Role } from '../../shared/roles.js';
 import type { TokenSigner } from './tokens.js';
@@ -20,6 +21,8 @@ export interface AccessServiceOptions {
   signer: TokenSigner;
   logger: Logger;
   maxParticipants: number;
+  /** Limits guessing of passwords and owner secrets; without it, checks are not limited. */
+  credentialThrottle?: CredentialThrottle;
   /** Tells other instances that a session's access changed (Redis), when there are any. */
   announce?: (sessionId: string) => void;
 }
@@ -145,7 +148,7 @@ export class AccessService {
   }
 
   private async grant(record: SessionRecord, presented: Presented, options: { endedAllowsInterviewer: boolean }): Promise<Grant> {
-    const grant = await authorize(record, presented, this.options.signer);
+    const grant = await authorize(record, presented, this.options.signer, this.options.credentialThrottle);
     if (record.access.endedAt !== null && !(options.endedAllowsInterviewer && grant.role === 'interviewer')) {
       throw new SessionError(ErrorCode.SessionEnded, 'the session was ended by the interviewer');
     }
@@ -156,7 +159,7 @@ export class AccessService {
     if (!presented.token && presented.ownerSecret === undefined) {
       throw new SessionError(ErrorCode.Unauthorized, "this needs the interviewer's token (Authorization: Bearer …)");
     }
-    const grant = await authorize(record, presented, this.options.signer);
+    const grant = await authorize(record, presented, this.options.signer, this.options.credentialThrottle);
     if (grant.role !== 'interviewer') throw new SessionError(ErrorCode.Forbidden, 'only the interviewer can do this');
   }
 

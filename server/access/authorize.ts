@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../shared/protocol/errors.js';
 import { SessionError } from '../sessions/session-error.js';
 import type { SessionAccess, SessionRecord } from '../storage/storage.js';
+import type { CredentialAttempt, CredentialThrottle } from './credential-throttle.js';
 import { ownerSecretMatches, verifyPassword } from './credentials.js';
 import type { Role } from '../../shared/roles.js';
 import type { TokenSigner } from './tokens.js';
@@ -10,6 +11,8 @@ export interface Presented {
   token?: string | undefined;
   ownerSecret?: string | undefined;
   password?: string | undefined;
+  /** The client's address, for the credential throttle; checks without one share one key. */
+  address?: string | undefined;
 }
 
 /** A role in a session, and the access epoch it was granted in (a later change revokes it). */
@@ -33,10 +36,11 @@ export function isPrivate(record: SessionRecord): boolean {
 /**
  * Decides what `presented` grants in a session, or throws SessionError (unauthorized, forbidden).
  * A token wins over raw credentials; without any, an ordinary session admits a candidate and a
- * private one admits nobody. Says nothing about ended sessions: callers decide what an ended
- * session still allows.
+ * private one admits nobody. Every password and owner-secret check goes through `throttle`
+ * (rate_limited, without hashing, when it says wait); tokens are signed and need none. Says
+ * nothing about ended sessions: callers decide what an ended session still allows.
  */
-export async function authorize(record: SessionRecord, presented: Presented, signer: TokenSigner): Promise<Grant> {
+export async function authorize(record: SessionRecord, presented: Presented, signer: TokenSigner, throttle?: CredentialThrottle): Promise<Grant> {
   const { access } = record;
   if (presented.token) {
     const claims = signer.verify(presented.token);
@@ -46,17 +50,27 @@ export async function authorize(record: SessionRecord, presented: Presented, sig
     if (claims.epoch !== epoch) throw new SessionError(ErrorCode.Unauthorized, "the session's access changed; sign in again");
     return { role: claims.role, epoch, expiresAt: claims.exp };
   }
+  const address = presented.address ?? 'unknown';
   if (presented.ownerSecret !== undefined) {
-    if (!ownerSecretMatches(presented.ownerSecret, access.ownerSecretHash)) {
+    const attempt = throttle?.begin('owner_secret', address, record.id);
+    if (!settle(attempt, ownerSecretMatches(presented.ownerSecret, access.ownerSecretHash))) {
       throw new SessionError(ErrorCode.InvalidCredentials, 'the owner secret is not valid for this session');
     }
     return { role: 'interviewer', epoch: epochOf(access, 'interviewer'), expiresAt: Infinity };
   }
   if (access.passwordHash !== null) {
     if (presented.password === undefined) throw new SessionError(ErrorCode.Unauthorized, 'this session is private: a password is required');
-    if (!(await verifyPassword(presented.password, access.passwordHash))) {
+    const attempt = throttle?.begin('password', address, record.id);
+    if (!settle(attempt, await verifyPassword(presented.password, access.passwordHash))) {
       throw new SessionError(ErrorCode.InvalidCredentials, 'wrong password');
     }
   }
   return { role: 'candidate', epoch: epochOf(access, 'candidate'), expiresAt: Infinity };
+}
+
+/** Tells the throttle how a check it let through ended; returns whether the credentials matched. */
+function settle(attempt: CredentialAttempt | undefined, matched: boolean): boolean {
+  if (matched) attempt?.succeeded();
+  else attempt?.failed();
+  return matched;
 }

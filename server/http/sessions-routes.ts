@@ -16,6 +16,7 @@ import {
 import { isSessionId } from '../../shared/session-id.js';
 import type { AccessService, SessionView } from '../access/access-service.js';
 import type { Presented } from '../access/authorize.js';
+import { ThrottledError } from '../access/credential-throttle.js';
 import type { Logger } from '../logger.js';
 import { SessionError } from '../sessions/session-error.js';
 import { apiKeyGuard, bearer } from './api-keys.js';
@@ -81,7 +82,7 @@ export function sessionsRoutes(options: SessionsRoutesOptions): Router {
   router.post('/:id/token', options.limits.token, ...json, handle(async (req, res, id) => {
     const body = parse(tokenBody, req, res);
     if (!body) return;
-    const issued = await access.token(id, { ...body, token: bearer(req) });
+    const issued = await access.token(id, { ...body, ...presented(req) });
     res.json({ token: issued.token, role: issued.role, expiresAt: new Date(issued.expiresAt).toISOString() } satisfies IssuedToken);
   }));
 
@@ -132,8 +133,9 @@ function view(session: SessionView): SessionDetails {
   };
 }
 
+/** The caller's token and address (the client's, behind TRUST_PROXY proxies). */
 function presented(req: Request): Presented {
-  return { token: bearer(req) };
+  return { token: bearer(req), address: req.ip };
 }
 
 /** Validates `:id`, runs the handler, and turns refusals into their JSON error. */
@@ -164,6 +166,7 @@ function parse<T>(schema: z.ZodType<T>, req: Request, res: Response): T | null {
 
 function refuse(error: SessionError, res: Response): void {
   if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+  if (error instanceof ThrottledError) res.setHeader('Retry-After', String(Math.ceil(error.retryAfterMs / 1000)));
   sendError(res, error.status, error.code, error.message);
 }
 

@@ -7,6 +7,7 @@ import { isSessionId } from '../../shared/session-id.js';
 import type { Grant } from '../access/authorize.js';
 import type { LiveSession } from '../sessions/live-session.js';
 import type { SessionError } from '../sessions/session-error.js';
+import { RatePolicy } from '../limits/token-bucket.js';
 import { Connection, type ConnectionContext } from '../ws/connection.js';
 import { safeSend } from '../ws/safe-send.js';
 import { JsonRoom, type JsonPeer } from './json-room.js';
@@ -18,6 +19,10 @@ export interface JsonContext extends ConnectionContext {
   /** A connection that has not joined within this long is closed. */
   joinTimeoutMs: number;
   maxCodeChars: number;
+  /** Characters of `codeChange` a connection may send (CODE_CHARS_PER_SECOND, CODE_CHARS_BURST). */
+  codeChars: RatePolicy;
+  /** The rate of `codeChars`, for the refusal's message. */
+  codeCharsPerSecond: number;
   coalesceMs: number;
 }
 
@@ -39,6 +44,8 @@ export class JsonConnection extends Connection<string> implements JsonPeer {
   private lastOwn: { text: string; version: number } | null = null;
   private updateTimer: NodeJS.Timeout | null = null;
   private lastUpdateAt = 0;
+  /** This connection's bucket of `codeChange` characters under `context.codeChars`. */
+  private codeCharBudget = RatePolicy.FULL;
 
   constructor(ws: WebSocket, context: JsonContext, connId: number, address: string) {
     super(ws, context, connId, '', address);
@@ -161,6 +168,12 @@ export class JsonConnection extends Connection<string> implements JsonPeer {
     if (code.length > this.options.maxCodeChars) {
       return this.report(ErrorCode.CodeTooLarge, `code has ${code.length} characters; the limit is ${this.options.maxCodeChars}`);
     }
+    // Diffing costs time with the text's length: bounded per connection, whatever the diff's own budget.
+    const budget = this.options.codeChars.take(this.codeCharBudget, code.length);
+    if (budget < 0) {
+      return this.report(ErrorCode.RateLimited, `too much code too fast (over ${this.options.codeCharsPerSecond} characters a second); nothing changed`);
+    }
+    this.codeCharBudget = budget;
     const base = this.baseFor(version);
     const current = live.text.toString();
     const edits = mergeEdits(base, current, code);

@@ -1,4 +1,5 @@
 import diff from 'fast-diff';
+import { boundedDiff, DIFF_BUDGET, type DiffBudget } from './bounded-diff.js';
 
 /** One replacement in a text: delete `deleteCount` code units at `index`, then insert `insert` there. */
 export interface TextEdit {
@@ -20,10 +21,12 @@ export function diffEdits(from: string, to: string): TextEdit[] {
  * `current` is `base` plus changes made concurrently by others. Concurrent edits are kept: the
  * incoming change deletes only base text that still exists and inserts at the mapped position
  * (after any concurrent insertion at the same point). The result is ordered by descending index
- * and applies to `current`.
+ * and applies to `current`. Both diffs keep to `budget`: past it, a diff replaces the whole changed
+ * middle, so the cost stays bounded and, without concurrent edits, the result is still exactly
+ * `incoming`; concurrent edits inside that middle are then placed after the incoming text.
  */
-export function mergeEdits(base: string, current: string, incoming: string): TextEdit[] {
-  const map = base === current ? null : mapBase(base, current);
+export function mergeEdits(base: string, current: string, incoming: string, budget: DiffBudget = DIFF_BUDGET): TextEdit[] {
+  const map = base === current ? null : mapBase(base, current, budget);
   const edits: TextEdit[] = [];
   let baseIndex = 0;
   let pending: { start: number; end: number; insert: string } | null = null;
@@ -32,7 +35,7 @@ export function mergeEdits(base: string, current: string, incoming: string): Tex
     edits.push(...project(pending.start, pending.end, pending.insert, map));
     pending = null;
   };
-  for (const [op, text] of diff(base, incoming)) {
+  for (const [op, text] of boundedDiff(base, incoming, budget)) {
     if (op === diff.EQUAL) {
       flush();
       baseIndex += text.length;
@@ -57,12 +60,12 @@ interface BaseMap {
   gapAfter: Int32Array;
 }
 
-function mapBase(base: string, current: string): BaseMap {
+function mapBase(base: string, current: string, budget: DiffBudget): BaseMap {
   const survivor = new Int32Array(base.length);
   const gapAfter = new Int32Array(base.length + 1);
   let baseIndex = 0;
   let currentIndex = 0;
-  for (const [op, text] of diff(base, current)) {
+  for (const [op, text] of boundedDiff(base, current, budget)) {
     if (op === diff.INSERT) {
       currentIndex += text.length;
       gapAfter[baseIndex] = currentIndex;

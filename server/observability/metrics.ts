@@ -18,6 +18,7 @@ export class Metrics {
   readonly errors: client.Counter<'kind'>;
   readonly sessionDuration: client.Histogram;
   readonly httpRequests: client.Counter<'method' | 'status'>;
+  readonly credentialChecks: client.Counter<'kind' | 'outcome'>;
   private readonly meters = new Map<Protocol, ProtocolMeter>();
 
   constructor(sources: { sessions: () => number; connections: (protocol: Protocol) => number }) {
@@ -92,6 +93,12 @@ export class Metrics {
       name: 'interview_http_requests_total',
       help: 'HTTP requests by method and status code.',
       labelNames: ['method', 'status'],
+      registers,
+    });
+    this.credentialChecks = new client.Counter({
+      name: 'interview_credential_checks_total',
+      help: 'Password and owner-secret checks by outcome (ok, failed, throttled: refused before hashing).',
+      labelNames: ['kind', 'outcome'],
       registers,
     });
   }

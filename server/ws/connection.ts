@@ -111,7 +111,8 @@ export abstract class Connection<Frame> implements Participant {
   /** Asks to join `sessionId` with `presented` credentials: admission, then `opened` or `refused`. */
   protected join(sessionId: string, presented: Presented): void {
     this.phase = 'joining';
-    this.context.access.admit(sessionId, presented).then(
+    // The address goes with every credential check: guesses are throttled per address.
+    this.context.access.admit(sessionId, { ...presented, address: this.address }).then(
       ({ live, grant }) => {
         if (this.phase === 'closed') return;
         this.live = live;

@@ -74,6 +74,8 @@ export function attachWebSockets(
     ...shared,
     meter: metrics.meter('json'),
     maxCodeChars: config.maxCodeChars,
+    codeChars: new RatePolicy(config.codeCharRate.perSecond, config.codeCharRate.burst),
+    codeCharsPerSecond: config.codeCharRate.perSecond,
     coalesceMs: config.jsonCoalesceMs,
     joinTimeoutMs: config.joinTimeoutMs,
   };

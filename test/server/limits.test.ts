@@ -4,17 +4,7 @@ import * as encoding from 'lib0/encoding';
 import { WebSocket } from 'ws';
 import { connectYjs, JsonClient } from './helpers/clients.js';
 import { call, closeCodeOf, create, rawPeer } from './helpers/access.js';
-import { sleep, startTestServer, waitFor, wsBase } from './helpers/server.js';
-
-/** Runs `test` against a server with `env`, closing it afterwards. */
-async function withServer(env: Record<string, string>, test: (server: Awaited<ReturnType<typeof startTestServer>>) => Promise<void>): Promise<void> {
-  const server = await startTestServer(env);
-  try {
-    await test(server);
-  } finally {
-    await server.close();
-  }
-}
+import { sleep, waitFor, withServer, wsBase } from './helpers/server.js';
 
 describe('limits', () => {
   it('refuses an update that would grow the document past MAX_DOCUMENT_BYTES; others see nothing of it', () =>

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import diff from 'fast-diff';
+import { boundedDiff } from '../../server/json/bounded-diff.js';
 import { diffEdits, mergeEdits, type TextEdit } from '../../server/json/merge.js';
 import { prng, testSeed } from './helpers/random.js';
 
@@ -61,6 +63,56 @@ describe('text merge', () => {
       assert.equal(apply(current, mergeEdits(base, current, base)), current, `no change → current (seed ${seed})`);
       const other = randomText(random, Math.floor(random() * 40));
       assert.equal(apply(base, diffEdits(base, other)), other, `diff reproduces (seed ${seed})`);
+    }
+  });
+
+  it('diffs within the budget exactly as fast-diff does, and past it replaces only the changed middle', () => {
+    const seed = testSeed('bounded diff');
+    const random = prng(seed);
+    for (let round = 0; round < 200; round++) {
+      const from = randomText(random, Math.floor(random() * 80));
+      const to = editWithin(random, editWithin(random, from, 0, from.length), 0, from.length);
+      assert.deepEqual(boundedDiff(from, to), diff(from, to), `same as fast-diff (seed ${seed}, round ${round})`);
+      const coarse = boundedDiff(from, to, { span: 4, cells: 4 });
+      const rebuilt = coarse.filter(([op]) => op !== diff.DELETE).map(([, text]) => text).join('');
+      assert.equal(rebuilt, to, `the coarse diff still makes exactly the new text (seed ${seed}, round ${round})`);
+      assert.equal(coarse.filter(([op]) => op !== diff.INSERT).map(([, text]) => text).join(''), from);
+      assert.ok(coarse.filter(([op]) => op !== diff.EQUAL).length <= 2, 'one replacement at most');
+    }
+    assert.deepEqual(boundedDiff('keep abc keep', 'keep xyz keep', { span: 2, cells: 1 }), [
+      [diff.EQUAL, 'keep '],
+      [diff.DELETE, 'abc'],
+      [diff.INSERT, 'xyz'],
+      [diff.EQUAL, ' keep'],
+    ]);
+  });
+
+  it('never splits a surrogate pair when it falls back', () => {
+    // 𝄞 and 𝄢 share their high surrogate, 😀 and 😁 too; U+10000 and U+10400 share their low one.
+    const tight = { span: 2, cells: 1 };
+    const cases: Array<[string, string]> = [['a𝄞b', 'a𝄢c'], ['x😀', 'y😁'], ['𝄞tail', '𝄢tail'], ['a😀z', 'b😁z'], ['a\u{10000}', 'b\u{10400}']];
+    for (const [from, to] of cases) {
+      for (const [op, text] of boundedDiff(from, to, tight)) {
+        if (op === diff.EQUAL) continue;
+        assert.ok(!/^[\udc00-\udfff]|[\ud800-\udbff]$/.test(text), `${JSON.stringify(text)} cuts a pair (${from} → ${to})`);
+      }
+      assert.equal(apply(from, mergeEdits(from, from, to, tight)), to);
+    }
+  });
+
+  it('stays fast on texts whose full diff is quadratic, in both diffs of a merge', () => {
+    const pattern = (unit: string, length: number): string => unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
+    for (const length of [40_000, 400_000]) {
+      const base = pattern('a', length);
+      const current = pattern('abc', length);
+      const incoming = pattern('ab', length);
+      const started = performance.now();
+      assert.equal(apply(base, mergeEdits(base, base, incoming)), incoming, 'no concurrency: exactly the incoming text');
+      const merged = apply(current, mergeEdits(base, current, `${base}!`));
+      const elapsed = performance.now() - started;
+      assert.equal(merged, `${current}!`, 'a concurrent rewrite stays; the addition lands after it');
+      // Unbounded, the first of these took 7 s at 40,000 characters and minutes at 400,000.
+      assert.ok(elapsed < 500, `${length} characters took ${elapsed.toFixed(0)} ms`);
     }
   });
 });

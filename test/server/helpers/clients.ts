@@ -45,9 +45,9 @@ export class JsonClient {
     ws.on('message', (data) => this.messages.push(JSON.parse(data.toString()) as JsonServerMessage));
   }
 
-  /** Opens a connection to `/ws`. */
-  static async connect(baseUrl: string): Promise<JsonClient> {
-    const ws = new WebSocket(`${wsBase(baseUrl)}/ws`);
+  /** Opens a connection to `/ws`, sending `headers` with the upgrade (X-Forwarded-For, say). */
+  static async connect(baseUrl: string, headers: Record<string, string> = {}): Promise<JsonClient> {
+    const ws = new WebSocket(`${wsBase(baseUrl)}/ws`, { headers });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);

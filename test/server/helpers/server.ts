@@ -15,6 +15,16 @@ export async function startTestServer(
   return Object.assign(server, { config });
 }
 
+/** Runs `test` against a test server started with `env`, closing it afterwards. */
+export async function withServer(env: Record<string, string>, test: (server: RunningServer & { config: Config }) => Promise<void>): Promise<void> {
+  const server = await startTestServer(env);
+  try {
+    await test(server);
+  } finally {
+    await server.close();
+  }
+}
+
 /** A fresh temporary directory, removed by the returned cleanup. */
 export function tempDir(prefix = 'interview-room-'): { dir: string; remove: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
