@@ -35,7 +35,7 @@ export interface JsonContext extends ConnectionContext {
  * `codeChange`, whichever came later. A `codeChange` is merged three-way from the version it
  * names, or from `known` when it names none (or one no longer kept).
  */
-export class JsonConnection extends Connection<string> implements JsonPeer {
+export class JsonConnection extends Connection<string, JsonContext> implements JsonPeer {
   readonly kind = 'json' as const;
   private joinTimer: NodeJS.Timeout | null;
   private room: JsonRoom | null = null;
@@ -50,10 +50,6 @@ export class JsonConnection extends Connection<string> implements JsonPeer {
   constructor(ws: WebSocket, context: JsonContext, connId: number, address: string) {
     super(ws, context, connId, '', address);
     this.joinTimer = setTimeout(() => this.close(CloseCode.Unresponsive, 'no join received'), context.joinTimeoutMs);
-  }
-
-  private get options(): JsonContext {
-    return this.context as JsonContext;
   }
 
   /** Refused JSON messages only drop that message (the next codeChange carries the whole code); a flood of 100 in a row is closed. */
@@ -112,7 +108,7 @@ export class JsonConnection extends Connection<string> implements JsonPeer {
   /** Schedules a `codeUpdate`: at once after a quiet period, else at most one per coalescing window. */
   codeChanged(): void {
     if (this.updateTimer) return;
-    const wait = this.lastUpdateAt + this.options.coalesceMs - Date.now();
+    const wait = this.lastUpdateAt + this.context.coalesceMs - Date.now();
     if (wait <= 0) return this.sendCodeUpdate();
     this.updateTimer = setTimeout(() => {
       this.updateTimer = null;
@@ -165,13 +161,13 @@ export class JsonConnection extends Connection<string> implements JsonPeer {
   private codeChange(code: string, version: number | undefined): void {
     const live = this.live!;
     const room = this.room!;
-    if (code.length > this.options.maxCodeChars) {
-      return this.report(ErrorCode.CodeTooLarge, `code has ${code.length} characters; the limit is ${this.options.maxCodeChars}`);
+    if (code.length > this.context.maxCodeChars) {
+      return this.report(ErrorCode.CodeTooLarge, `code has ${code.length} characters; the limit is ${this.context.maxCodeChars}`);
     }
     // Diffing costs time with the text's length: bounded per connection, whatever the diff's own budget.
-    const budget = this.options.codeChars.take(this.codeCharBudget, code.length);
+    const budget = this.context.codeChars.take(this.codeCharBudget, code.length);
     if (budget < 0) {
-      return this.report(ErrorCode.RateLimited, `too much code too fast (over ${this.options.codeCharsPerSecond} characters a second); nothing changed`);
+      return this.report(ErrorCode.RateLimited, `too much code too fast (over ${this.context.codeCharsPerSecond} characters a second); nothing changed`);
     }
     this.codeCharBudget = budget;
     const base = this.baseFor(version);

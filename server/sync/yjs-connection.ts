@@ -41,7 +41,7 @@ class ProtocolError extends Error {}
  * so no sync answer is ever computed from a partial document. A refused join closes the socket
  * with the refusal's code (4404 unknown, 4410 expired, 4401 unauthorized, 1013 unavailable, ...).
  */
-export class YjsConnection extends Connection<Uint8Array> implements YjsPeer {
+export class YjsConnection extends Connection<Uint8Array, YjsContext> implements YjsPeer {
   /** Whether the awareness holds a state this client set; withdrawn when it leaves. */
   private holdsAwareness = false;
   /** The awareness client id this connection speaks for: the first one it sets. */
@@ -68,7 +68,7 @@ export class YjsConnection extends Connection<Uint8Array> implements YjsPeer {
   }
 
   send(message: Uint8Array): void {
-    (this.context as YjsContext).cork.hold(this.socket);
+    this.context.cork.hold(this.socket);
     if (safeSend(this.ws, message)) this.context.meter?.sent(message.length);
   }
 
@@ -126,7 +126,7 @@ export class YjsConnection extends Connection<Uint8Array> implements YjsPeer {
         return this.handleSync(live, decoder);
       case YjsMessageType.Awareness: {
         const received = decoding.readVarUint8Array(decoder);
-        const { awarenessRate, maxAwarenessBytes, metrics } = this.context as YjsContext;
+        const { awarenessRate, maxAwarenessBytes, metrics } = this.context;
         // Cursors are renewed constantly, so one dropped costs nothing: a flood is dropped, not closed.
         const budget = awarenessRate.take(this.awarenessBudget, received.length);
         if (budget < 0) return void metrics?.errors.inc({ kind: 'awareness_rate_limited' });

@@ -48,7 +48,7 @@ const MAX_QUEUED_WHILE_JOINING = 128;
  * per socket holds all of its state, and the socket's listeners are functions shared by every
  * socket: per-socket closures are most of what an idle participant costs the server.
  */
-export abstract class Connection<Frame> implements Participant {
+export abstract class Connection<Frame, Context extends ConnectionContext = ConnectionContext> implements Participant {
   abstract readonly kind: Protocol;
   /** Granted on admission; nothing reads them before. */
   role: Role = 'candidate';
@@ -68,14 +68,14 @@ export abstract class Connection<Frame> implements Participant {
 
   constructor(
     protected readonly ws: WebSocket,
-    protected readonly context: ConnectionContext,
+    protected readonly context: Context,
     /** Numbers the connection in its log lines. */
     private readonly connId: number,
     /** The session's id once known (from the URL, or the join). */
     protected sessionId: string,
     private readonly address: string,
   ) {
-    sockets.set(ws, this as Connection<unknown>);
+    sockets.set(ws, this as Connection<unknown, ConnectionContext>);
     ws.on('message', onMessage);
     ws.on('close', onClose);
     ws.on('error', onError);
@@ -242,7 +242,7 @@ function byteLength(data: WebSocket.RawData): number {
 }
 
 /** Each socket's connection, for the listeners below, which every socket shares. */
-const sockets = new WeakMap<WebSocket, Connection<unknown>>();
+const sockets = new WeakMap<WebSocket, Connection<unknown, ConnectionContext>>();
 
 function onMessage(this: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
   sockets.get(this)?.receive(data, isBinary);
