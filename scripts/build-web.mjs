@@ -5,7 +5,10 @@ import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { buildRunner } from './build-runner.mjs';
+import crypto from 'node:crypto';
+import { createRequire } from 'node:module';
+import { buildRunner, pyodideVersion } from './build-runner.mjs';
+import { precompress, precompressTree } from './precompress.mjs';
 
 /** Budget for the embed bundle, gzipped (issue 3). */
 export const EMBED_BUDGET_BYTES = 300 * 1024;
@@ -65,11 +68,42 @@ export async function buildWeb({ root, outDir }) {
   const embed = await build({ ...shared, entryPoints: [path.join(root, 'web', 'embed.ts')], outfile: embedFile });
   checkSingletons(embed.metafile, 'embed bundle');
   await buildRunner({ root, outDir, shared });
+  const pinned = pinEmbed(embedFile);
+  precompressTree(outDir);
+  precompressPyodide(root, outDir);
 
   const raw = fs.statSync(embedFile).size;
   const gzipped = gzipSize(embedFile);
   const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
   console.log(`embed bundle: embed/interview-room.js ${kb(raw)} raw, ${kb(gzipped)} gzipped (budget ${kb(EMBED_BUDGET_BYTES)})`);
   if (gzipped > EMBED_BUDGET_BYTES) throw new Error(`embed bundle is ${kb(gzipped)} gzipped, over the ${kb(EMBED_BUDGET_BYTES)} budget`);
-  return { embedBytes: raw, embedGzipBytes: gzipped };
+  return { embedBytes: raw, embedGzipBytes: gzipped, pinnedEmbed: pinned };
+}
+
+/**
+ * A copy of the embed bundle under a content-hashed name (`embed/interview-room-<hash>.js`), for
+ * sites that pin a version and cache it forever, and `embed/manifest.json` naming it; the stable
+ * `embed/interview-room.js` stays for sites that follow the server.
+ */
+function pinEmbed(embedFile) {
+  const bytes = fs.readFileSync(embedFile);
+  const hash = crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 12);
+  const dir = path.dirname(embedFile);
+  for (const old of fs.readdirSync(dir)) if (/^interview-room-[0-9a-f]{12}\.js/.test(old)) fs.rmSync(path.join(dir, old));
+  const pinned = `interview-room-${hash}.js`;
+  fs.writeFileSync(path.join(dir, pinned), bytes.toString('utf8').replace(/\/\/# sourceMappingURL=interview-room\.js\.map\s*$/, ''));
+  fs.writeFileSync(path.join(dir, 'manifest.json'), `${JSON.stringify({ 'interview-room.js': `/embed/${pinned}` }, null, 2)}\n`);
+  return `/embed/${pinned}`;
+}
+
+/**
+ * Compressed variants of the Pyodide files the server serves from the pyodide package, written
+ * under `<outDir>/pyodide/<version>/` (the package folder itself stays untouched).
+ */
+function precompressPyodide(root, outDir) {
+  const require = createRequire(path.join(root, 'package.json'));
+  const dir = path.dirname(require.resolve('pyodide/pyodide.mjs'));
+  const target = path.join(outDir, 'pyodide', pyodideVersion(root));
+  const files = ['pyodide.asm.mjs', 'pyodide.asm.wasm', 'pyodide.mjs', 'pyodide-lock.json', 'python_stdlib.zip'].map((name) => path.join(dir, name));
+  precompress(files.filter((file) => fs.existsSync(file)), (file) => path.join(target, path.basename(file)));
 }

@@ -14,6 +14,7 @@ import { requestLog } from './request-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { sessionsRoutes } from './sessions-routes.js';
 import { runnerRoutes } from './runner-routes.js';
+import { CACHE_FOREVER, isContentHashed, REVALIDATE, staticFiles } from './static-files.js';
 
 /** Options of the HTTP application. */
 export interface AppOptions {
@@ -48,7 +49,8 @@ export function createApp(options: AppOptions): Express {
   app.use('/api', (req, res) => sendError(res, 404, ErrorCode.NotFound, `no API route ${req.method} ${req.originalUrl}`));
 
   app.use(runnerRoutes(options));
-  app.use(express.static(options.webRoot, { index: false, maxAge: '1h' }));
+  // Content-hashed files are cached for good; stable names (the embed script) revalidate.
+  app.use(staticFiles(options.webRoot, { cacheControl: (file) => (isContentHashed(file) ? CACHE_FOREVER : REVALIDATE) }));
   const indexFile = path.join(options.webRoot, 'index.html');
   // Client-side routes: the home page and the room share one document.
   app.get(['/', '/session/:id'], (_req, res) => {
