@@ -12,6 +12,7 @@ import { healthRoutes, type ReadinessProbe } from './health-routes.js';
 import { errorHandler, sendError } from './http-error.js';
 import { requestLog } from './request-log.js';
 import type { Metrics } from '../observability/metrics.js';
+import { openApiDocument } from './openapi.js';
 import { sessionsRoutes } from './sessions-routes.js';
 import { runnerRoutes } from './runner-routes.js';
 import { CACHE_FOREVER, isContentHashed, REVALIDATE, staticFiles } from './static-files.js';
@@ -46,6 +47,10 @@ export function createApp(options: AppOptions): Express {
   const limits = rateLimits(options.rateLimits);
   app.use('/api', limits.api);
   app.use('/api/sessions', sessionsRoutes({ ...options, limits }));
+  const openApi = openApiDocument({ maxCodeChars: options.maxCodeChars, apiKeysRequired: options.apiKeys.size > 0 });
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
   app.use('/api', (req, res) => sendError(res, 404, ErrorCode.NotFound, `no API route ${req.method} ${req.originalUrl}`));
 
   app.use(runnerRoutes(options));

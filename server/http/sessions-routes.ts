@@ -1,18 +1,8 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import { DEFAULT_LANGUAGE, LANGUAGES } from '../../shared/languages.js';
+import { DEFAULT_LANGUAGE } from '../../shared/languages.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
-import {
-  PASSWORD_LENGTH,
-  type CreateSessionRequest,
-  type CreatedSession,
-  type IssuedToken,
-  type PatchedSession,
-  type SessionDetails,
-  type SessionPatch,
-  type SessionRuns,
-  type TokenRequest,
-} from '../../shared/protocol/rest.js';
+import type { CreatedSession, IssuedToken, PatchedSession, SessionDetails, SessionRuns } from '../../shared/protocol/rest.js';
 import { isSessionId } from '../../shared/session-id.js';
 import type { AccessService, SessionView } from '../access/access-service.js';
 import type { Presented } from '../access/authorize.js';
@@ -22,6 +12,7 @@ import { SessionError } from '../sessions/session-error.js';
 import { apiKeyGuard, bearer } from './api-keys.js';
 import { sendError } from './http-error.js';
 import type { RateLimits } from './rate-limits.js';
+import { requestSchemas } from './rest-schemas.js';
 
 /** Options of the sessions API. */
 export interface SessionsRoutesOptions {
@@ -34,28 +25,12 @@ export interface SessionsRoutesOptions {
   limits: RateLimits;
 }
 
-const password = z
-  .string()
-  .min(PASSWORD_LENGTH.min, `password must be at least ${PASSWORD_LENGTH.min} characters`)
-  .max(PASSWORD_LENGTH.max, `password must be at most ${PASSWORD_LENGTH.max} characters`);
-
 /** The REST API under `/api/sessions`. */
 export function sessionsRoutes(options: SessionsRoutesOptions): Router {
   const { access } = options;
   const router = Router();
   const json = [requireJsonIfBody, express.json({ limit: options.maxBodyBytes, strict: false })];
-  const createBody = z
-    .object({
-      language: z.enum(LANGUAGES, { error: () => `language must be one of ${LANGUAGES.join(', ')}` }).optional(),
-      code: z.string().max(options.maxCodeChars, `code must be at most ${options.maxCodeChars} characters`).optional(),
-      password: password.optional(),
-    })
-    .strict() satisfies z.ZodType<CreateSessionRequest>;
-  const tokenBody = z.object({ ownerSecret: z.string().max(200).optional(), password: z.string().max(200).optional() }).strict() satisfies z.ZodType<TokenRequest>;
-  const patchBody = z
-    .object({ readOnly: z.boolean().optional(), password: password.nullable().optional(), rotateOwnerSecret: z.literal(true).optional() })
-    .strict()
-    .refine((body) => Object.keys(body).length > 0, 'give at least one of readOnly, password, rotateOwnerSecret') satisfies z.ZodType<SessionPatch>;
+  const { createBody, tokenBody, patchBody } = requestSchemas(options.maxCodeChars);
 
   router.post('/', options.limits.create, apiKeyGuard(options.apiKeys), ...json, async (req: Request, res: Response) => {
     const body = parse(createBody, req, res);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../../server/config.js';
 import { createLogger } from '../../../server/logger.js';
 import { startServer, type RunningServer } from '../../../server/server.js';
+import { checkResponsesAgainstOpenApi, responseViolations } from './openapi-check.js';
 
 /** A server on an ephemeral port with quiet logs; memory storage unless `env` says otherwise. */
 export async function startTestServer(
@@ -11,8 +12,19 @@ export async function startTestServer(
   deps: Parameters<typeof startServer>[2] = {},
 ): Promise<RunningServer & { config: Config }> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE: 'memory', LOG_LEVEL: 'silent', ...env });
+  checkResponsesAgainstOpenApi();
   const server = await startServer(config, createLogger(config.logLevel), deps);
-  return Object.assign(server, { config });
+  const close = server.close.bind(server);
+  // Every REST answer a test received must match /api/openapi.json (a server with API keys or other
+  // limits documents the same shapes).
+  return Object.assign(server, {
+    config,
+    async close() {
+      await close();
+      const violations = await responseViolations(server.url);
+      if (violations.length > 0) throw new Error(`REST answers that do not match the OpenAPI document:\n${violations.join('\n')}`);
+    },
+  });
 }
 
 /** Runs `test` against a test server started with `env`, closing it afterwards. */
