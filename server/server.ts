@@ -45,11 +45,14 @@ function packageRoot(): string {
 /** Where the built web app lives. */
 const DEFAULT_WEB_ROOT = path.join(packageRoot(), 'dist', 'web');
 
-/** Creates the storage engine the configuration names; PostgreSQL connects and migrates first, SQLite starts its writer thread. */
-export async function createStorage(config: Pick<Config, 'storage' | 'dataDir' | 'databaseUrl'>, logger: Logger): Promise<Storage> {
+/**
+ * Creates the storage engine the configuration names; PostgreSQL connects and migrates first,
+ * SQLite starts its writer thread (and stores update uids only when other instances share the file).
+ */
+export async function createStorage(config: Pick<Config, 'storage' | 'dataDir' | 'databaseUrl' | 'redisUrl'>, logger: Logger): Promise<Storage> {
   if (config.storage === 'memory') return new MemoryStorage();
   if (config.storage === 'postgres') return PostgresStorage.open(config.databaseUrl!, { logger });
-  return SqliteStorage.open(config.dataDir, logger);
+  return SqliteStorage.open(config.dataDir, logger, undefined, config.redisUrl !== undefined);
 }
 
 /** Starts the HTTP and WebSocket server; resolves once it listens. */

@@ -6,6 +6,7 @@ import { ErrorCode } from '../../shared/protocol/errors.js';
 import { CODE_TEXT, LANGUAGE_KEY, META_MAP, READ_ONLY_KEY } from '../../shared/schema.js';
 import type { Logger } from '../logger.js';
 import type { SessionAccess, SessionRecord, Storage, StoredDocument } from '../storage/storage.js';
+import { newUpdateUid } from '../storage/update-uid.js';
 import { WriteQueue } from '../storage/write-queue.js';
 import { ExtensionChain } from './extension-chain.js';
 import { isParticipant, LiveSession, type Participant, type SessionListener } from './live-session.js';
@@ -302,9 +303,10 @@ export class SessionHub implements SessionListener {
 
   /**
    * Every update of a loaded document: counted and queued for storage first (the instance whose
-   * participant made an update stores it; storage loads and Redis relays are not stored again),
-   * then handed to the extensions in order. Meta changes are read off the transaction instead of
-   * through `meta.observe`, whose listener array would cost every loaded session ~200 bytes.
+   * participant made an update stores it, under a new uid; storage loads and Redis relays are not
+   * stored again), then handed to the extensions in order. Meta changes are read off the
+   * transaction instead of through `meta.observe`, whose listener array would cost every loaded
+   * session ~200 bytes.
    */
   update(live: LiveSession, update: Uint8Array, origin: unknown, transaction: Y.Transaction): void {
     const metaKeys = (transaction.changed as Map<unknown, Set<string | null>>).get(live.meta);
@@ -312,7 +314,7 @@ export class SessionHub implements SessionListener {
     if (origin !== STORAGE_ORIGIN) {
       const at = this.now();
       live.noteUpdate(update.length, at);
-      if (origin !== REDIS_ORIGIN) this.queue.push({ sessionId: live.id, update, at });
+      if (origin !== REDIS_ORIGIN) this.queue.push({ sessionId: live.id, update, at, uid: newUpdateUid() });
     }
     this.extensions.update(live, update, origin, transaction);
   }

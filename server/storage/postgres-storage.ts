@@ -1,7 +1,16 @@
 import type pg from 'pg';
 import { isLanguage } from '../../shared/languages.js';
 import { createLogger, type Logger } from '../logger.js';
-import { parseAccess, type SessionAccess, type SessionRecord, type SessionTouch, type Storage, type StoredDocument, type WriteBatch } from './storage.js';
+import {
+  parseAccess,
+  type LoggedUpdate,
+  type SessionAccess,
+  type SessionRecord,
+  type SessionTouch,
+  type Storage,
+  type StoredDocument,
+  type WriteBatch,
+} from './storage.js';
 
 /** Options of PostgresStorage.open. */
 export interface PostgresStorageOptions {
@@ -51,6 +60,14 @@ const MIGRATIONS: Array<{ version: number; name: string; sql: string }> = [
     name: 'session access settings',
     sql: `ALTER TABLE sessions ADD COLUMN access text;`,
   },
+  {
+    // Existing rows keep a null uid, which never conflicts. Building the index takes a lock that
+    // holds writes up while it scans the log: on a large log, migrate during a quiet moment.
+    version: 3,
+    name: 'update uids: a repeated write of an update is stored once',
+    sql: `ALTER TABLE updates ADD COLUMN uid text;
+      CREATE UNIQUE INDEX updates_uid ON updates (session_id, uid);`,
+  },
 ];
 
 /** Arbitrary key namespacing our advisory locks (pg_advisory_xact_lock(int, int)). */
@@ -97,12 +114,14 @@ export class PostgresStorage implements Storage {
       updateAccess: `UPDATE ${s}.sessions SET access = $1 WHERE id = $2`,
       insertUpdate: `INSERT INTO ${s}.updates (session_id, at, data) VALUES ($1, $2, $3)`,
       getSession: `SELECT id, created_at, last_activity, language, access FROM ${s}.sessions WHERE id = $1`,
-      // One multi-row insert per batch; ORDER BY ord makes seq follow the batch's order.
+      // One multi-row insert per batch; ORDER BY ord makes seq follow the batch's order. A uid the
+      // session already holds (a retry after a lost COMMIT reply, say) is skipped.
       insertUpdates: `WITH inserted AS (
-          INSERT INTO ${s}.updates (session_id, at, data)
-          SELECT u.session_id, u.at, u.data
-          FROM unnest($1::text[], $2::bigint[], $3::bytea[]) WITH ORDINALITY AS u(session_id, at, data, ord)
+          INSERT INTO ${s}.updates (session_id, at, data, uid)
+          SELECT u.session_id, u.at, u.data, u.uid
+          FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::text[]) WITH ORDINALITY AS u(session_id, at, data, uid, ord)
           ORDER BY u.ord
+          ON CONFLICT (session_id, uid) DO NOTHING
           RETURNING session_id, seq)
         SELECT session_id, max(seq) AS seq FROM inserted GROUP BY session_id`,
       touch: `UPDATE ${s}.sessions AS s
@@ -123,7 +142,7 @@ export class PostgresStorage implements Storage {
       saveSnapshot: `INSERT INTO ${s}.snapshots (session_id, upto_seq, at, data) VALUES ($1, $2, $3, $4)
         ON CONFLICT (session_id) DO UPDATE SET upto_seq = excluded.upto_seq, at = excluded.at, data = excluded.data
         WHERE excluded.upto_seq > snapshots.upto_seq`,
-      history: `SELECT seq, at, data FROM ${s}.updates WHERE session_id = $1 ORDER BY seq`,
+      history: `SELECT seq, at, data, uid FROM ${s}.updates WHERE session_id = $1 ORDER BY seq`,
     };
   }
 
@@ -196,6 +215,7 @@ export class PostgresStorage implements Storage {
           batch.updates.map((u) => u.sessionId),
           batch.updates.map((u) => u.at),
           batch.updates.map((u) => buffer(u.update)),
+          batch.updates.map((u) => u.uid ?? null),
         ]);
         for (const row of rows) last.set(row.session_id, Number(row.seq));
       }
@@ -232,9 +252,9 @@ export class PostgresStorage implements Storage {
     await this.pool.query(this.sql.saveSnapshot, [id, uptoSeq, Date.now(), buffer(state)]);
   }
 
-  async history(id: string): Promise<Array<{ seq: number; at: number; update: Uint8Array }>> {
-    const { rows } = await this.pool.query<{ seq: string; at: string; data: Buffer }>(this.sql.history, [id]);
-    return rows.map((row) => ({ seq: Number(row.seq), at: Number(row.at), update: bytes(row.data) }));
+  async history(id: string): Promise<LoggedUpdate[]> {
+    const { rows } = await this.pool.query<{ seq: string; at: string; data: Buffer; uid: string | null }>(this.sql.history, [id]);
+    return rows.map((row) => ({ seq: Number(row.seq), at: Number(row.at), update: bytes(row.data), uid: row.uid }));
   }
 
   async ping(): Promise<void> {
