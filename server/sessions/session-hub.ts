@@ -13,7 +13,7 @@ import { isParticipant, LiveSession, type Participant, type SessionListener } fr
 import { REDIS_ORIGIN, SERVER_ORIGIN, STORAGE_ORIGIN } from './origins.js';
 import type { AwarenessChange, SessionExtension } from './session-extension.js';
 import { SessionError } from './session-error.js';
-import { applyStored } from './stored-document.js';
+import { applyLogged, applyStored } from './stored-document.js';
 
 /** Options of a SessionHub. */
 export interface SessionHubOptions {
@@ -34,7 +34,8 @@ export interface SessionHubOptions {
   extensions?: readonly SessionExtension[];
   /**
    * Other instances append to the same update log (scale-out): a snapshot first integrates what
-   * they stored, since it must cover every update up to the sequence number it claims.
+   * they stored after what the document covers, since it must cover every update up to the
+   * sequence number it claims.
    */
   sharedLog?: boolean;
   now?: () => number;
@@ -366,7 +367,9 @@ export class SessionHub implements SessionListener {
     for (const [id, seq] of lastSeq) {
       const live = this.live.get(id);
       if (!live) continue;
-      live.stored(seq);
+      // With a shared log, others' updates may sit below `seq` that this document lacks: what it
+      // covers moves only with what it reads (see `snapshot`).
+      if (!this.options.sharedLog) live.stored(seq);
       this.extensions.stored(live, seq);
       if (live.snapshotDue(this.options.snapshotEvery)) this.snapshotInBackground(live);
     }
@@ -381,15 +384,17 @@ export class SessionHub implements SessionListener {
   /**
    * Stores the whole document as the snapshot covering every update logged so far. With other
    * instances, updates they stored may not have reached this document yet, so it first
-   * integrates everything storage holds (idempotent) and claims only what it read.
+   * integrates those logged after what the document covers (idempotent; storage answers with a
+   * seq no later commit can fall below) and claims only what it read.
    */
   private async snapshot(live: LiveSession): Promise<void> {
     await live.snapshot(async (lastSeq) => {
       let uptoSeq = lastSeq;
       if (this.options.sharedLog) {
-        const stored = await this.options.storage.loadDocument(live.id);
-        applyStored(live.doc, stored, this.options.logger, live.id);
-        uptoSeq = stored.lastSeq;
+        const after = await this.options.storage.loadUpdatesAfter(live.id, lastSeq);
+        applyLogged(live.doc, after.updates, this.options.logger, live.id);
+        live.stored(after.lastSeq);
+        uptoSeq = after.lastSeq;
       }
       if (uptoSeq === 0) return false;
       await this.options.storage.saveSnapshot(live.id, Y.encodeStateAsUpdate(live.doc), uptoSeq);

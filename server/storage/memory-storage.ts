@@ -77,6 +77,12 @@ export class MemoryStorage implements Storage {
     };
   }
 
+  async loadUpdatesAfter(id: string, afterSeq: number): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
+    this.check();
+    const after = (this.sessions.get(id)?.log ?? []).filter((entry) => entry.seq > afterSeq);
+    return { updates: after.map((entry) => entry.update), lastSeq: after.at(-1)?.seq ?? afterSeq };
+  }
+
   async saveSnapshot(id: string, state: Uint8Array, uptoSeq: number): Promise<void> {
     this.check();
     const session = this.sessions.get(id);

@@ -73,6 +73,16 @@ const MIGRATIONS: Array<{ version: number; name: string; sql: string }> = [
 /** Arbitrary key namespacing our advisory locks (pg_advisory_xact_lock(int, int)). */
 const MIGRATION_LOCK_CLASS = 0x1e7e;
 
+/**
+ * The advisory locks that keep a session's log gap-free for readers: every write holds its
+ * sessions' locks shared while it takes seqs and commits, and a read that reports a `lastSeq`
+ * takes its session's lock exclusively first. Seqs come from one sequence as rows are inserted,
+ * and two transactions may commit in the other order: without the locks a read could see seq 101
+ * of a session while its seq 100 was still uncommitted, and a snapshot claiming 101 would hide
+ * 100 from every later load.
+ */
+const SESSION_LOCK_CLASS = 0x1e7f;
+
 interface SessionRow {
   id: string;
   created_at: string;
@@ -114,6 +124,10 @@ export class PostgresStorage implements Storage {
       updateAccess: `UPDATE ${s}.sessions SET access = $1 WHERE id = $2`,
       insertUpdate: `INSERT INTO ${s}.updates (session_id, at, data) VALUES ($1, $2, $3)`,
       getSession: `SELECT id, created_at, last_activity, language, access FROM ${s}.sessions WHERE id = $1`,
+      // Shared, in one order (sorted keys), so writers never wait for each other.
+      lockShared: `SELECT pg_advisory_xact_lock_shared(${SESSION_LOCK_CLASS}, k.key)
+        FROM (SELECT DISTINCT hashtext(id) AS key FROM unnest($1::text[]) AS id ORDER BY 1) AS k`,
+      lockExclusive: `SELECT pg_advisory_xact_lock(${SESSION_LOCK_CLASS}, hashtext($1))`,
       // One multi-row insert per batch; ORDER BY ord makes seq follow the batch's order. A uid the
       // session already holds (a retry after a lost COMMIT reply, say) is skipped.
       insertUpdates: `WITH inserted AS (
@@ -139,6 +153,7 @@ export class PostgresStorage implements Storage {
         UNION ALL
         SELECT 2, max(seq), NULL FROM ${s}.updates WHERE session_id = $1
         ORDER BY kind, seq`,
+      updatesAfter: `SELECT seq, data FROM ${s}.updates WHERE session_id = $1 AND seq > $2 ORDER BY seq`,
       saveSnapshot: `INSERT INTO ${s}.snapshots (session_id, upto_seq, at, data) VALUES ($1, $2, $3, $4)
         ON CONFLICT (session_id) DO UPDATE SET upto_seq = excluded.upto_seq, at = excluded.at, data = excluded.data
         WHERE excluded.upto_seq > snapshots.upto_seq`,
@@ -211,8 +226,10 @@ export class PostgresStorage implements Storage {
     if (batch.updates.length === 0 && touches.length === 0) return last;
     await this.transaction(async (client) => {
       if (batch.updates.length > 0) {
+        const sessionIds = batch.updates.map((u) => u.sessionId);
+        await client.query(this.sql.lockShared, [sessionIds]);
         const { rows } = await client.query<{ session_id: string; seq: string }>(this.sql.insertUpdates, [
-          batch.updates.map((u) => u.sessionId),
+          sessionIds,
           batch.updates.map((u) => u.at),
           batch.updates.map((u) => buffer(u.update)),
           batch.updates.map((u) => u.uid ?? null),
@@ -236,7 +253,10 @@ export class PostgresStorage implements Storage {
   }
 
   async loadDocument(id: string): Promise<StoredDocument> {
-    const { rows } = await this.pool.query<{ kind: number; seq: string | null; data: Buffer | null }>(this.sql.loadDocument, [id]);
+    const rows = await this.afterWriters(id, async (client) => {
+      const result = await client.query<{ kind: number; seq: string | null; data: Buffer | null }>(this.sql.loadDocument, [id]);
+      return result.rows;
+    });
     let snapshot: Uint8Array | null = null;
     const updates: Uint8Array[] = [];
     let lastSeq = 0;
@@ -246,6 +266,11 @@ export class PostgresStorage implements Storage {
       else lastSeq = Number(row.seq ?? 0);
     }
     return { snapshot, updates, lastSeq, updatesSinceSnapshot: updates.length };
+  }
+
+  async loadUpdatesAfter(id: string, afterSeq: number): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
+    const rows = await this.afterWriters(id, async (client) => (await client.query<{ seq: string; data: Buffer }>(this.sql.updatesAfter, [id, afterSeq])).rows);
+    return { updates: rows.map((row) => bytes(row.data)), lastSeq: rows.length > 0 ? Number(rows.at(-1)!.seq) : afterSeq };
   }
 
   async saveSnapshot(id: string, state: Uint8Array, uptoSeq: number): Promise<void> {
@@ -278,8 +303,16 @@ export class PostgresStorage implements Storage {
     await this.pool.end();
   }
 
-  private transaction(body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  private transaction<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return transaction(this.pool, this.logger, body);
+  }
+
+  /** Runs `read` once every write of the session in progress has committed (SESSION_LOCK_CLASS). */
+  private afterWriters<T>(id: string, read: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.transaction(async (client) => {
+      await client.query(this.sql.lockExclusive, [id]);
+      return read(client);
+    });
   }
 }
 
@@ -310,7 +343,7 @@ async function migrate(pool: pg.Pool, schema: string, logger: Logger): Promise<v
 }
 
 /** Runs `body` between BEGIN and COMMIT on one pooled connection; rolls back when it throws. */
-async function transaction(pool: pg.Pool, logger: Logger, body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+async function transaction<T>(pool: pg.Pool, logger: Logger, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   // A checked-out connection has no error listener in pg-pool: a break between two queries
   // would otherwise be an unhandled 'error' event that ends the process.
@@ -319,8 +352,9 @@ async function transaction(pool: pg.Pool, logger: Logger, body: (client: pg.Pool
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
-    await body(client);
+    const result = await body(client);
     await client.query('COMMIT');
+    return result;
   } catch (error) {
     try {
       await client.query('ROLLBACK');

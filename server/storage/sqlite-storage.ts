@@ -166,6 +166,12 @@ export class SqliteStorage implements Storage {
     };
   }
 
+  /** One writer at a time holds the file's lock and takes seqs in commit order: no read sees a gap. */
+  async loadUpdatesAfter(id: string, afterSeq: number): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
+    const rows = this.statements.updatesAfter.all({ id, after: afterSeq });
+    return { updates: rows.map((row) => new Uint8Array(row.data)), lastSeq: rows.at(-1)?.seq ?? afterSeq };
+  }
+
   async saveSnapshot(id: string, state: Uint8Array, uptoSeq: number): Promise<void> {
     await this.writer.saveSnapshot(id, state, uptoSeq);
   }

@@ -112,8 +112,18 @@ export interface Storage {
    * written. An update whose uid the session's log already holds is skipped (and not reported).
    */
   write(batch: WriteBatch): Promise<Map<string, number>>;
-  /** Loads the latest snapshot and the updates logged after it. */
+  /**
+   * Loads the latest snapshot and the updates logged after it. `lastSeq` is safe as for
+   * `loadUpdatesAfter`: no update at or below it can be committed later.
+   */
   loadDocument(id: string): Promise<StoredDocument>;
+  /**
+   * The updates logged after `afterSeq`, oldest first, and the seq of the last of them (`afterSeq`
+   * when there are none). No update at or below that seq can be committed after this read, also
+   * while other instances write: a document built from a load and such reads covers every logged
+   * update up to it, which a snapshot may then claim.
+   */
+  loadUpdatesAfter(id: string, afterSeq: number): Promise<{ updates: Uint8Array[]; lastSeq: number }>;
   /**
    * Stores a snapshot covering every update up to and including `uptoSeq` (it may cover more:
    * Yjs updates are idempotent). The update log itself is kept as the session's history.

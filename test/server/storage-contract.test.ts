@@ -225,6 +225,26 @@ for (const [name, make] of Object.entries(engines)) {
       await storage.close();
     });
 
+    it('reads the updates logged after a seq, and the seq they reach', async () => {
+      const { storage } = await make();
+      const e = editor();
+      e.text.insert(0, 'x');
+      const r = record();
+      await storage.createSession(r, e.updates[0]!);
+      const first = (await storage.loadDocument(r.id)).lastSeq;
+      assert.deepEqual(await storage.loadUpdatesAfter(r.id, first), { updates: [], lastSeq: first });
+      e.text.insert(1, 'y');
+      e.text.insert(2, 'z');
+      const last = await storage.write({ updates: e.updates.slice(1).map((update, i) => ({ sessionId: r.id, update, at: i, uid: `u.${i}` })), touches: [] });
+      const after = await storage.loadUpdatesAfter(r.id, first);
+      assert.equal(after.lastSeq, last.get(r.id));
+      assert.equal(after.updates.length, 2);
+      const doc = new Y.Doc();
+      for (const update of [e.updates[0]!, ...after.updates]) Y.applyUpdate(doc, update);
+      assert.equal(doc.getText('code').toString(), 'xyz');
+      await storage.close();
+    });
+
     it('reports the last seq of each session in a batch that mixes sessions', async () => {
       const { storage } = await make();
       const [a, b] = [record(), record()];
