@@ -157,6 +157,11 @@ export class SessionHub implements SessionListener {
     }
   }
 
+  /** The session's participants over every instance (this one's counted from memory). */
+  async participants(live: LiveSession): Promise<number> {
+    return this.extensions.countParticipants(live.id, live.participants.size);
+  }
+
   /**
    * The session in memory, waiting for a load in progress to finish; undefined when it is not
    * loaded (or its load fails). What must reach every participant goes through this, or a

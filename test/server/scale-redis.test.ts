@@ -3,8 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import * as Y from 'yjs';
+import { CloseCode } from '../../shared/protocol/close-codes.js';
 import { MemoryStorage } from '../../server/storage/memory-storage.js';
 import type { Storage } from '../../server/storage/storage.js';
+import { closeCodeOf } from './helpers/access.js';
 import { connectYjs, JsonClient, type YjsClient } from './helpers/clients.js';
 import { PrivateRedis } from './helpers/redis.js';
 import { createSession, sleep, startTestServer, waitFor, waitForAsync } from './helpers/server.js';
@@ -119,6 +121,23 @@ describe('scale-out: two instances on one Redis', () => {
       assert.equal(yb.text.toString(), 'stored\nonly in memory and in flight\n');
     } finally {
       failing.failWrites = false;
+      await Promise.all([pair.a.close(), pair.b.close()]);
+    }
+  });
+
+  it('counts MAX_PARTICIPANTS over every instance', async () => {
+    const pair = await twoInstances(REDIS_URL, [view(shared), view(shared)], { MAX_PARTICIPANTS: '2' });
+    try {
+      const { id } = await createSession(pair.a.url);
+      track(await connectYjs(pair.a.url, id));
+      track(await connectYjs(pair.b.url, id));
+      await waitForAsync(async () => {
+        const info = (await (await fetch(`${pair.a.url}/api/sessions/${id}`)).json()) as { participants: number };
+        return info.participants === 2;
+      }, 'both instances to count two participants');
+      assert.equal(await closeCodeOf(pair.a.url, id), CloseCode.TooMany, 'a third on the first instance');
+      assert.equal(await closeCodeOf(pair.b.url, id), CloseCode.TooMany, 'a third on the second instance');
+    } finally {
       await Promise.all([pair.a.close(), pair.b.close()]);
     }
   });
