@@ -71,7 +71,7 @@ export async function startServer(
   const storage = deps.storage ?? (await createStorage(config, logger));
   let bus: RedisBus | undefined;
   if (config.redisUrl) {
-    bus = await RedisBus.create({ url: config.redisUrl, logger, storage, ...(deps.redisPrefix ? { prefix: deps.redisPrefix } : {}) });
+    bus = await RedisBus.create({ url: config.redisUrl, logger, storage, prefix: deps.redisPrefix ?? config.redisPrefix, flushIntervalMs: config.flushIntervalMs });
     await bus.connect();
   }
   // Gauges read these lazily, after the servers below exist.
@@ -90,6 +90,8 @@ export async function startServer(
     sessionMaxAgeMs: config.sessionMaxAgeMs,
     maxDocumentBytes: config.maxDocumentBytes,
   });
+  // The stream entries this instance persists are written with its own updates, one transaction per flush.
+  bus?.attach(hub.queue);
   const secret = loadServerSecret({ secret: config.serverSecret, dataDir: config.dataDir, persist: config.storage === 'sqlite' });
   const access = new AccessService({
     hub,

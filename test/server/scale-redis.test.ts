@@ -125,6 +125,27 @@ describe('scale-out: two instances on one Redis', () => {
     }
   });
 
+  it('answers a REST read on an instance that does not hold the session with what the stream holds but storage not yet', async () => {
+    const views = [view(shared), view(shared)] as const;
+    const pair = await twoInstances(REDIS_URL, views);
+    try {
+      const { id } = await createSession(pair.a.url, { code: 'stored\n' });
+      for (const storage of views) storage.failWrites = true;
+      const ya = track(await connectYjs(pair.a.url, id));
+      ya.text.insert(ya.text.length, 'only in the stream\n');
+      await sleep(200);
+      assert.equal(pair.b.hub.isLoaded(id), false);
+      const read = async (): Promise<string> => (await fetch(`${pair.b.url}/api/sessions/${id}/code`)).text();
+      assert.equal(await read(), 'stored\nonly in the stream\n');
+      assert.equal((await shared.history(id)).length, 1, 'storage holds only the first update yet');
+      for (const storage of views) storage.failWrites = false;
+      await waitForAsync(async () => (await shared.history(id)).length === 2, 'the stream entry to be stored once storage takes writes');
+      assert.equal(await read(), 'stored\nonly in the stream\n');
+    } finally {
+      await Promise.all([pair.a.close(), pair.b.close()]);
+    }
+  });
+
   it('counts MAX_PARTICIPANTS over every instance', async () => {
     const pair = await twoInstances(REDIS_URL, [view(shared), view(shared)], { MAX_PARTICIPANTS: '2' });
     try {
