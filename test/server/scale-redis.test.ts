@@ -138,9 +138,15 @@ describe('scale-out: two instances on one Redis', () => {
       const read = async (): Promise<string> => (await fetch(`${pair.b.url}/api/sessions/${id}/code`)).text();
       assert.equal(await read(), 'stored\nonly in the stream\n');
       assert.equal((await shared.history(id)).length, 1, 'storage holds only the first update yet');
+      const history = async (): Promise<Array<[number, string | null]>> => (await pair.b.hub.history(id)).map((entry) => [entry.seq, entry.uid]);
+      const [first, pending] = await history();
+      assert.equal(first![1], null, 'the history: the stored first update...');
+      assert.ok(pending![0] === 0 && pending![1], '...then the stream entry, with its uid and no seq yet');
       for (const storage of views) storage.failWrites = false;
       await waitForAsync(async () => (await shared.history(id)).length === 2, 'the stream entry to be stored once storage takes writes');
       assert.equal(await read(), 'stored\nonly in the stream\n');
+      const [, stored, ...more] = await history();
+      assert.deepEqual([stored![1], more], [pending![1], []], 'once stored, the history holds it once, under the same uid');
     } finally {
       await Promise.all([pair.a.close(), pair.b.close()]);
     }
