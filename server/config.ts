@@ -38,6 +38,8 @@ export interface Config {
   allowedOrigins: AllowedOrigins;
   /** Redis that carries sessions between instances; unset for a single instance. */
   redisUrl: string | undefined;
+  /** Prefix of every Redis key, so several deployments can share one Redis. */
+  redisPrefix: string;
   /** A session older than this expires however active it is. */
   sessionMaxAgeMs: number;
   /** Key for signing tokens; generated and kept in DATA_DIR when unset. */
@@ -134,6 +136,14 @@ function checkDatabaseUrl(raw: string): void {
   throw new ConfigError(`DATABASE_URL=${shown} must be a URL like postgres://user:password@host:5432/db`);
 }
 
+/** A key prefix: printable, without spaces or the `|` that separates pub/sub frame fields. */
+function redisPrefix(raw: string): string {
+  if (!/^[\x21-\x7e]{1,64}$/.test(raw) || raw.includes('|')) {
+    throw new ConfigError(`REDIS_PREFIX=${JSON.stringify(raw)} must be 1 to 64 printable characters without spaces or "|" (e.g. "ir:")`);
+  }
+  return raw;
+}
+
 function checkSecret(secret: string | undefined): string | undefined {
   if (secret !== undefined && secret.length < 32) throw new ConfigError('SERVER_SECRET must be at least 32 characters (e.g. `openssl rand -base64 48`)');
   return secret;
@@ -195,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jsonCoalesceMs: duration('JSON_COALESCE', '25ms'),
     allowedOrigins: parseOrigins(get('ALLOWED_ORIGINS') ?? '*'),
     redisUrl: get('REDIS_URL'),
+    redisPrefix: redisPrefix(get('REDIS_PREFIX') ?? 'ir:'),
     sessionMaxAgeMs: duration('SESSION_MAX_AGE', '90d'),
     serverSecret: checkSecret(get('SERVER_SECRET')),
     tokenTtlMs: duration('TOKEN_TTL', '4h'),

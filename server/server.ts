@@ -46,11 +46,14 @@ function packageRoot(): string {
 /** Where the built web app lives. */
 const DEFAULT_WEB_ROOT = path.join(packageRoot(), 'dist', 'web');
 
-/** Creates the storage engine the configuration names; PostgreSQL connects and migrates first, SQLite starts its writer thread. */
-export async function createStorage(config: Pick<Config, 'storage' | 'dataDir' | 'databaseUrl'>, logger: Logger): Promise<Storage> {
+/**
+ * Creates the storage engine the configuration names; PostgreSQL connects and migrates first,
+ * SQLite starts its writer thread (and stores update uids only when other instances share the file).
+ */
+export async function createStorage(config: Pick<Config, 'storage' | 'dataDir' | 'databaseUrl' | 'redisUrl'>, logger: Logger): Promise<Storage> {
   if (config.storage === 'memory') return new MemoryStorage();
   if (config.storage === 'postgres') return PostgresStorage.open(config.databaseUrl!, { logger });
-  return SqliteStorage.open(config.dataDir, logger);
+  return SqliteStorage.open(config.dataDir, logger, undefined, config.redisUrl !== undefined);
 }
 
 /** Starts the HTTP and WebSocket server; resolves once it listens. */
@@ -69,7 +72,7 @@ export async function startServer(
   const storage = deps.storage ?? (await createStorage(config, logger));
   let bus: RedisBus | undefined;
   if (config.redisUrl) {
-    bus = await RedisBus.create({ url: config.redisUrl, logger, storage, ...(deps.redisPrefix ? { prefix: deps.redisPrefix } : {}) });
+    bus = await RedisBus.create({ url: config.redisUrl, logger, storage, prefix: deps.redisPrefix ?? config.redisPrefix, flushIntervalMs: config.flushIntervalMs });
     await bus.connect();
   }
   // Gauges read these lazily, after the servers below exist.
@@ -88,6 +91,8 @@ export async function startServer(
     sessionMaxAgeMs: config.sessionMaxAgeMs,
     maxDocumentBytes: config.maxDocumentBytes,
   });
+  // The stream entries this instance persists are written with its own updates, one transaction per flush.
+  bus?.attach(hub.queue);
   const secret = loadServerSecret({ secret: config.serverSecret, dataDir: config.dataDir, persist: config.storage === 'sqlite' });
   const access = new AccessService({
     hub,

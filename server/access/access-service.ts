@@ -96,7 +96,7 @@ export class AccessService {
     const record = await this.options.hub.record(id);
     const grant = await this.grant(record, presented, { endedAllowsInterviewer: false });
     const live = await this.options.hub.open(id);
-    if (!hasRoom(live, grant.role, this.options.maxParticipants)) {
+    if (!hasRoom(await this.options.hub.participants(live), grant.role, this.options.maxParticipants)) {
       throw new SessionError(ErrorCode.SessionFull, `the session is full (${this.options.maxParticipants} participants)`);
     }
     return { live, grant };
@@ -203,10 +203,11 @@ export class AccessService {
 export const INTERVIEWER_PLACES = 2;
 
 /**
- * Whether a participant of `role` may join `live` under `max` participants: candidates while
- * fewer than `max` are in, interviewers in INTERVIEWER_PLACES more, so a crowd of candidate
- * sockets cannot lock the interviewer out of their own interview.
+ * Whether a participant of `role` may join a session that has `participants` (over every
+ * instance) under `max`: candidates while fewer than `max` are in, interviewers in
+ * INTERVIEWER_PLACES more, so a crowd of candidate sockets cannot lock the interviewer out of
+ * their own interview.
  */
-function hasRoom(live: LiveSession, role: Role, max: number): boolean {
-  return live.participants.size < (role === 'interviewer' ? max + INTERVIEWER_PLACES : max);
+function hasRoom(participants: number, role: Role, max: number): boolean {
+  return participants < (role === 'interviewer' ? max + INTERVIEWER_PLACES : max);
 }

@@ -4,12 +4,16 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import type { Logger } from '../logger.js';
 import type { LiveSession } from '../sessions/live-session.js';
-import { REDIS_ORIGIN, STORAGE_ORIGIN } from '../sessions/origins.js';
+import { REDIS_ORIGIN } from '../sessions/origins.js';
 import type { AwarenessChange, SessionExtension } from '../sessions/session-extension.js';
 import { applyStored } from '../sessions/stored-document.js';
-import type { Storage } from '../storage/storage.js';
+import type { Storage, StoredUpdate } from '../storage/storage.js';
+import { newUpdateUid } from '../storage/update-uid.js';
+import type { WriteQueue } from '../storage/write-queue.js';
 import { encodeBusAwareness, parseBusMessage, type BusMessage } from './bus-message.js';
 import { compareStreamIds, STREAM_START } from './stream-id.js';
+import { StreamLog, toStoredUpdate, type SessionWal } from './stream-log.js';
+import { defineStreamScripts, entryFields, sessionKeys, unstoredKey, type RawEntry, type StreamScripts } from './stream-scripts.js';
 
 /** Options of the Redis bus. */
 export interface RedisBusOptions {
@@ -17,34 +21,31 @@ export interface RedisBusOptions {
   logger: Logger;
   /** Where the sessions' update logs are: what the stream no longer holds is read from there. */
   storage: Storage;
-  /** Stream entries older than this are trimmed; an instance cut off longer re-reads storage. */
+  /**
+   * Stored stream entries are kept this long (for relay repairs), then trimmed; entries not yet
+   * stored are never trimmed. An instance cut off longer re-reads storage.
+   */
   retentionMs?: number;
   /** Key prefix, so several deployments (or test runs) can share one Redis. */
   prefix?: string;
+  /** How often this instance stores the stream entries of the sessions it persists (FLUSH_INTERVAL). */
+  flushIntervalMs?: number;
+  /** A persister that stops renewing its lease is replaced after about this long. */
+  leaseMs?: number;
+  /** How often sessions nobody holds are looked for among those with unstored entries. */
+  sweepMs?: number;
 }
 
 const INSTANCE_TTL_MS = 15_000;
 const HEARTBEAT_MS = 5_000;
 
-/**
- * Appends an update to the session's stream and publishes it with the id it got and the id of
- * the entry before it, atomically, so a subscriber can detect a gap and repair it from the stream.
- * KEYS[1] stream; ARGV: channel, instance, payload, min id kept, stream ttl ms.
- */
-const APPEND_AND_PUBLISH = `
-local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-local previous = '0-0'
-if #last > 0 then previous = last[1][1] end
-local id = redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[4], '*', 'o', ARGV[2], 'u', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PUBLISH', ARGV[1], 'u|' .. ARGV[2] .. '|' .. id .. '|' .. previous .. '|' .. ARGV[3])
-return id
-`;
-
 /** Per-session relay state. */
 interface Link {
   live: LiveSession;
+  /** The session's stream as this instance's write-ahead log. */
+  wal: SessionWal;
   stream: string;
+  marker: string;
   channel: string;
   /** Id of the last stream entry integrated; entries up to it are in the document. */
   lastSeen: string;
@@ -55,29 +56,34 @@ interface Link {
 
 /**
  * Carries document updates and awareness between instances through Redis, with no sticky
- * routing needed. Updates go out once each (never a full resync per change): appended to a
- * per-session stream and published on the session's channel in one Lua call. Pub/sub is the fast
- * path; the stream repairs whatever pub/sub dropped (a gap in the `previous` chain, a reconnect).
- * After Redis comes back, each instance also publishes its whole state once per session, so edits
- * made on either side during the outage meet. Awareness is pub/sub only: clients renew it anyway.
+ * routing needed, and makes the session's stream the write-ahead log of its updates. Updates go
+ * out once each (never a full resync per change): appended to a per-session stream and published
+ * on the session's channel in one Lua call. Pub/sub is the fast path; the stream repairs whatever
+ * pub/sub dropped (a gap in the `previous` chain, a reconnect), and one instance at a time stores
+ * it (StreamLog), so an update that reached Redis is stored whichever instance dies. After Redis
+ * comes back, each instance also publishes its whole state once per session, so edits made on
+ * either side during the outage meet. Awareness is pub/sub only: clients renew it anyway.
  *
  * It plugs into every session as a SessionExtension: a loaded session is attached (what other
- * instances have in flight is applied before anyone is answered), its updates and awareness are
- * published, its participant count is shared, and an unloaded one is detached.
+ * instances have in flight is applied before anyone is answered), it logs its updates (the hub
+ * stores them directly only while Redis is away), publishes its awareness, shares its participant
+ * count, answers reads with the entries storage does not hold yet, and detaches an unloaded one.
  */
 export class RedisBus implements SessionExtension {
   readonly name = 'redis';
   readonly instanceId = randomUUID().slice(0, 13);
   /** Called when another instance announced that a session's access changed. */
   onAccessChange: ((sessionId: string) => void) | null = null;
-  private readonly commands: Redis;
+  private readonly commands: Redis & StreamScripts;
   private readonly subscriber: Redis;
+  private readonly log: StreamLog;
   private readonly links = new Map<string, Link>();
   private readonly prefix: string;
   private readonly retentionMs: number;
   private readonly logger: Logger;
   private readonly storage: Storage;
   private readonly heartbeat: NodeJS.Timeout;
+  private queue: WriteQueue | null = null;
   private everReady = false;
   private outage = false;
   private closed = false;
@@ -96,9 +102,19 @@ export class RedisBus implements SessionExtension {
     const retryStrategy = (times: number) => Math.min(50 * times, 1_000);
     // Commands fail fast while Redis is away (the caller falls back to local work); subscriptions
     // queue and are restored by ioredis on reconnect.
-    this.commands = new RedisClient(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy, lazyConnect: true });
+    this.commands = defineStreamScripts(new RedisClient(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy, lazyConnect: true }));
     this.subscriber = new RedisClient(options.url, { retryStrategy, lazyConnect: true, maxRetriesPerRequest: null });
-    this.commands.defineCommand('appendAndPublish', { numberOfKeys: 1, lua: APPEND_AND_PUBLISH });
+    this.log = new StreamLog({
+      redis: this.commands,
+      instanceId: this.instanceId,
+      prefix: this.prefix,
+      logger: this.logger,
+      storage: this.storage,
+      intervalMs: options.flushIntervalMs ?? 50,
+      leaseMs: options.leaseMs ?? 3_000,
+      retentionMs: this.retentionMs,
+      sweepMs: options.sweepMs ?? 1_000,
+    });
     for (const [name, client] of [['commands', this.commands], ['subscriber', this.subscriber]] as const) {
       client.on('error', (error: Error) => {
         if (!this.outage) this.logger.warn({ err: error, client: name }, 'redis connection error');
@@ -108,12 +124,19 @@ export class RedisBus implements SessionExtension {
     this.commands.on('close', () => {
       if (this.everReady && !this.closed && !this.outage) {
         this.outage = true;
-        this.logger.error('redis connection lost; serving local participants until it returns');
+        this.logger.error('redis connection lost; serving local participants and storing their updates until it returns');
+        this.log.connectionLost();
       }
     });
     this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel.toString('latin1'), message));
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
     this.heartbeat.unref();
+  }
+
+  /** The write queue that stores the stream entries this instance persists, and updates while Redis is away. */
+  attach(queue: WriteQueue): void {
+    this.queue = queue;
+    this.log.attach(queue);
   }
 
   /** Connects both clients; resolves when Redis answered or after `timeoutMs` (it keeps retrying). */
@@ -126,10 +149,13 @@ export class RedisBus implements SessionExtension {
   /** Connects a freshly loaded session: applies what other instances have in flight, then relays both ways. */
   async afterLoad(live: LiveSession): Promise<void> {
     const id = live.id;
+    const keys = sessionKeys(this.prefix, id);
     const link: Link = {
       live,
-      stream: `${this.prefix}s:${id}:updates`,
-      channel: `${this.prefix}s:${id}`,
+      wal: this.log.open(id),
+      stream: keys.stream,
+      marker: keys.marker,
+      channel: keys.channel,
       lastSeen: STREAM_START,
       chain: Promise.resolve(),
       resendTimer: null,
@@ -142,14 +168,29 @@ export class RedisBus implements SessionExtension {
     });
     if (this.commands.status === 'ready') {
       await subscribed;
-      await this.enqueue(link, () => this.readStream(link));
+      await this.enqueue(link, () => this.readWhole(link));
     }
   }
 
-  onUpdate(live: LiveSession, update: Uint8Array, origin: unknown): void {
-    if (origin === REDIS_ORIGIN || origin === STORAGE_ORIGIN) return;
+  /**
+   * Logs an update of this instance's (a participant's, the server's) in the session's stream,
+   * which is its write-ahead log from then on. While Redis is away the hub stores it directly.
+   */
+  logUpdate(live: LiveSession, entry: StoredUpdate): boolean {
     const link = this.links.get(live.id);
-    if (link) this.publishUpdate(link, update);
+    if (!link || this.commands.status !== 'ready') return false;
+    this.append(link, entry);
+    return true;
+  }
+
+  /** The stream's entries that storage may not hold yet: a read of the log adds them. */
+  unstored(sessionId: string): Promise<StoredUpdate[]> {
+    return this.log.unstored(sessionId);
+  }
+
+  /** Hands the write queue what this instance persists before the server stops (StreamLog.drain). */
+  beforeShutdown(): Promise<void> {
+    return this.log.drain();
   }
 
   onAwareness(live: LiveSession, { added, updated, removed }: AwarenessChange, origin: unknown): void {
@@ -168,6 +209,7 @@ export class RedisBus implements SessionExtension {
     if (!link || link.live !== live) return;
     if (link.resendTimer) clearTimeout(link.resendTimer);
     this.links.delete(live.id);
+    this.log.close(link.wal);
     this.run(this.subscriber.unsubscribe(link.channel));
     this.setParticipants(live.id, 0);
   }
@@ -213,6 +255,7 @@ export class RedisBus implements SessionExtension {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.heartbeat);
+    await this.log.shutdown();
     if (this.commands.status === 'ready') {
       const pipeline = this.commands.pipeline().del(this.instanceKey(this.instanceId));
       for (const id of this.links.keys()) pipeline.hdel(this.participantsKey(id), this.instanceId);
@@ -224,17 +267,32 @@ export class RedisBus implements SessionExtension {
     this.subscriber.disconnect();
   }
 
-  private publishUpdate(link: Link, update: Uint8Array): void {
+  /**
+   * Appends an update to the stream and publishes it; it is held in memory until the stream
+   * confirms it stored. If Redis does not take it, it is stored directly (under the same uid, so
+   * once only should the append have gone through after all) and the whole state resent later.
+   */
+  private append(link: Link, entry: StoredUpdate): void {
+    const held = link.wal.appended(entry);
+    const { update } = entry;
+    this.commands
+      .appendUpdate(link.stream, unstoredKey(this.prefix), link.channel, this.instanceId, entry.uid!, Buffer.from(update.buffer, update.byteOffset, update.byteLength), link.live.id)
+      .then(
+        (id) => link.wal.identified(held, id),
+        (error: unknown) => {
+          link.wal.forget(held);
+          this.queue?.push(entry);
+          // Others may now hold updates that depend on this one: send the whole state once Redis takes it.
+          if (!this.outage && !this.closed) this.logger.warn({ err: error, sessionId: link.live.id }, 'appending an update failed; stored directly, will resend the state');
+          this.scheduleResend(link);
+        },
+      );
+  }
+
+  /** Appends the whole document, so other instances get what they missed (after an outage, a failed append). */
+  private publishState(link: Link): void {
     if (this.commands.status !== 'ready') return; // repaired by the full-state publish on reconnect
-    const minId = `${Date.now() - this.retentionMs}-0`;
-    const append = (this.commands as unknown as AppendCommand).appendAndPublish(
-      link.stream, link.channel, this.instanceId, Buffer.from(update.buffer, update.byteOffset, update.byteLength), minId, this.retentionMs * 2,
-    );
-    append.catch((error: unknown) => {
-      // Others may now hold updates that depend on this one: send the whole state once Redis takes it.
-      this.logger.warn({ err: error, sessionId: link.live.id }, 'publishing an update failed; will resend the state');
-      this.scheduleResend(link);
-    });
+    this.append(link, { sessionId: link.live.id, update: Y.encodeStateAsUpdate(link.live.doc), at: Date.now(), uid: newUpdateUid() });
   }
 
   private scheduleResend(link: Link): void {
@@ -242,7 +300,7 @@ export class RedisBus implements SessionExtension {
     link.resendTimer = setTimeout(() => {
       link.resendTimer = null;
       if (this.links.get(link.live.id) !== link) return;
-      if (this.commands.status === 'ready') this.publishUpdate(link, Y.encodeStateAsUpdate(link.live.doc));
+      this.publishState(link);
       // Otherwise the reconnect sends it.
     }, 1_000);
     link.resendTimer.unref();
@@ -258,6 +316,10 @@ export class RedisBus implements SessionExtension {
       return;
     }
     if (message.instance === this.instanceId) return;
+    if (message.kind === 'stored') {
+      this.log.noticed(link.wal, message.upto);
+      return;
+    }
     if (message.kind === 'access') {
       this.onAccessChange?.(id);
       return;
@@ -274,8 +336,24 @@ export class RedisBus implements SessionExtension {
     if (compareStreamIds(message.id, link.lastSeen) <= 0) return;
     if (message.previous !== link.lastSeen) return this.readStream(link);
     // Our own updates come back too; they only move the position.
-    if (message.instance !== this.instanceId) this.apply(link, message.payload);
+    if (message.instance !== this.instanceId) {
+      this.apply(link, message.payload);
+      link.wal.seen(message.id, { sessionId: link.live.id, update: message.payload, at: Number(message.id.split('-')[0]), uid: message.uid });
+    }
     link.lastSeen = message.id;
+  }
+
+  /**
+   * Integrates the whole stream into a freshly loaded document, with the marker read in the same
+   * step: the entries past it are held here until the stream confirms them stored.
+   */
+  private async readWhole(link: Link): Promise<void> {
+    const [marker, entries] = (await this.commands.multi().get(link.marker).xrangeBuffer(link.stream, '-', '+').exec())!.map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    }) as [string | null, RawEntry[]];
+    link.wal.storedUpTo(marker ?? STREAM_START);
+    this.integrate(link, entries, true);
   }
 
   /** Integrates every stream entry after `lastSeen`; re-reads storage if the stream lost some. */
@@ -285,12 +363,23 @@ export class RedisBus implements SessionExtension {
       // Trimmed past our position, or Redis restarted empty: storage has what the stream lost.
       await this.catchUp(link);
     }
-    for (const [rawId, fields] of entries) {
-      const values = new Map<string, Buffer>();
-      for (let i = 0; i + 1 < fields.length; i += 2) values.set(fields[i]!.toString('latin1'), fields[i + 1]!);
-      const payload = values.get('u');
-      if (payload && values.get('o')?.toString('latin1') !== this.instanceId) this.apply(link, new Uint8Array(payload));
-      link.lastSeen = rawId.toString('latin1');
+    this.integrate(link, entries, false);
+  }
+
+  /**
+   * Applies stream entries in order and holds them until stored; this instance's own are skipped
+   * (they are in the document, and held since they were appended) unless `own` says otherwise
+   * (a load: earlier appends of this instance are in no document here).
+   */
+  private integrate(link: Link, entries: RawEntry[], own: boolean): void {
+    for (const entry of entries) {
+      const id = entry[0].toString('latin1');
+      if (own || entryFields(entry[1]).get('o')?.toString('latin1') !== this.instanceId) {
+        const stored = toStoredUpdate(link.live.id, entry);
+        this.apply(link, stored.update);
+        link.wal.seen(id, stored);
+      }
+      link.lastSeen = id;
     }
   }
 
@@ -325,6 +414,8 @@ export class RedisBus implements SessionExtension {
     this.beat();
     if (!this.everReady) {
       this.everReady = true;
+      // Names this instance as it appears in Redis (leases, participant counts).
+      this.logger.info('redis connected');
       return;
     }
     this.outage = false;
@@ -333,7 +424,7 @@ export class RedisBus implements SessionExtension {
       void this.enqueue(link, async () => {
         await this.readStream(link);
         // Others missed what our participants typed during the outage: send it once, whole.
-        this.publishUpdate(link, Y.encodeStateAsUpdate(link.live.doc));
+        this.publishState(link);
         this.setParticipants(link.live.id, link.live.participants.size);
       });
     }
@@ -357,8 +448,4 @@ export class RedisBus implements SessionExtension {
       if (!this.outage && !this.closed) this.logger.warn({ err: error }, 'redis call failed');
     });
   }
-}
-
-interface AppendCommand {
-  appendAndPublish(key: string, channel: string, instance: string, payload: Buffer, minId: string, ttlMs: number): Promise<string>;
 }

@@ -1,10 +1,11 @@
 import type * as Y from 'yjs';
 import type { Logger } from '../logger.js';
+import type { StoredUpdate } from '../storage/storage.js';
 import type { LiveSession, Participant, SessionListener } from './live-session.js';
 import type { AwarenessChange, SessionExtension } from './session-extension.js';
 
 /** The hooks that take a live session, by name. */
-type SessionHook = 'afterLoad' | 'onUpdate' | 'onAwareness' | 'onParticipants' | 'afterStore' | 'beforeUnload' | 'afterUnload';
+type SessionHook = 'afterLoad' | 'onUpdate' | 'logUpdate' | 'onAwareness' | 'onParticipants' | 'afterStore' | 'beforeUnload' | 'afterUnload';
 
 /**
  * Calls a hub's extensions, in the order they were given, one hook at a time. Each hook's
@@ -15,12 +16,15 @@ type SessionHook = 'afterLoad' | 'onUpdate' | 'onAwareness' | 'onParticipants' |
 export class ExtensionChain implements SessionListener {
   private readonly loaders: SessionExtension[];
   private readonly updates: SessionExtension[];
+  private readonly loggers: SessionExtension[];
+  private readonly unstoredReaders: SessionExtension[];
   private readonly awarenesses: SessionExtension[];
   private readonly participantHooks: SessionExtension[];
   private readonly storeHooks: SessionExtension[];
   private readonly unloadHooks: SessionExtension[];
   private readonly afterUnloadHooks: SessionExtension[];
   private readonly counters: SessionExtension[];
+  private readonly shutdownHooks: SessionExtension[];
   private readonly writeHooks: SessionExtension[];
 
   constructor(
@@ -30,12 +34,15 @@ export class ExtensionChain implements SessionListener {
     const having = (hook: keyof SessionExtension): SessionExtension[] => extensions.filter((extension) => extension[hook] !== undefined);
     this.loaders = having('afterLoad');
     this.updates = having('onUpdate');
+    this.loggers = having('logUpdate');
+    this.unstoredReaders = having('unstored');
     this.awarenesses = having('onAwareness');
     this.participantHooks = having('onParticipants');
     this.storeHooks = having('afterStore');
     this.unloadHooks = having('beforeUnload');
     this.afterUnloadHooks = having('afterUnload');
     this.counters = having('countParticipants');
+    this.shutdownHooks = having('beforeShutdown');
     this.writeHooks = having('onStorageWrite');
   }
 
@@ -52,6 +59,25 @@ export class ExtensionChain implements SessionListener {
         this.failed(extension, 'onUpdate', live, error);
       }
     }
+  }
+
+  /** Whether an extension took the update to log it (the first that does); false: nobody did. */
+  log(live: LiveSession, entry: StoredUpdate): boolean {
+    for (const extension of this.loggers) {
+      try {
+        if (extension.logUpdate!(live, entry)) return true;
+      } catch (error) {
+        this.failed(extension, 'logUpdate', live, error);
+      }
+    }
+    return false;
+  }
+
+  /** Every extension's updates of the session that storage may not hold yet. */
+  async unstored(sessionId: string): Promise<StoredUpdate[]> {
+    if (this.unstoredReaders.length === 0) return [];
+    const found = await Promise.all(this.unstoredReaders.map((extension) => extension.unstored!(sessionId)));
+    return found.flat();
   }
 
   awareness(live: LiveSession, change: AwarenessChange, origin: unknown): void {
@@ -79,6 +105,14 @@ export class ExtensionChain implements SessionListener {
 
   afterUnload(live: LiveSession): void {
     this.each(this.afterUnloadHooks, 'afterUnload', live, (extension) => extension.afterUnload!(live));
+  }
+
+  /** Runs every `beforeShutdown` at once; one that fails is logged, the others still finish. */
+  async beforeShutdown(): Promise<void> {
+    const results = await Promise.allSettled(this.shutdownHooks.map((extension) => extension.beforeShutdown!()));
+    results.forEach((result, i) => {
+      if (result.status === 'rejected') this.logger.error({ err: result.reason, extension: this.shutdownHooks[i]!.name, hook: 'beforeShutdown' }, 'session extension failed');
+    });
   }
 
   /** The session's participants over every instance: the first extension that counts decides. */

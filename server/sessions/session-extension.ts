@@ -1,4 +1,5 @@
 import type * as Y from 'yjs';
+import type { StoredUpdate } from '../storage/storage.js';
 import type { LiveSession, Participant } from './live-session.js';
 
 /** What changed in a session's awareness, as y-protocols reports it. */
@@ -14,7 +15,7 @@ export interface AwarenessChange {
  * The SessionHub calls the hooks of its extensions in the order they were given to it, which is
  * the order documented in docs/architecture.md; every hook is optional.
  *
- *   afterLoad ──► (onUpdate | onAwareness | onParticipants)* ──► beforeUnload ──► afterUnload
+ *   afterLoad ──► (onUpdate [logUpdate] | onAwareness | onParticipants)* ──► beforeUnload ──► afterUnload
  *      │ async: runs before anyone is answered        │ sync: on the keystroke path
  *      └─ afterStore after every storage write that held some of the session's updates
  *
@@ -36,6 +37,19 @@ export interface SessionExtension {
    * shared types it touched.
    */
   onUpdate?(live: LiveSession, update: Uint8Array, origin: unknown, transaction: Y.Transaction): void;
+  /**
+   * Takes over logging an update this instance made or received from a participant (`entry`,
+   * with its uid), after every `onUpdate`: true when it did, and from then on it answers for the
+   * update reaching storage (the Redis stream, a write-ahead log that one instance stores from);
+   * false leaves it to the hub's write queue. The first extension that takes it decides.
+   */
+  logUpdate?(live: LiveSession, entry: StoredUpdate): boolean;
+  /**
+   * Updates of a session that are durable elsewhere but may not be in storage yet (the Redis
+   * stream), oldest first: a read of the log (a document built for a REST read, the history) adds
+   * them to what storage holds. They may repeat stored updates, under the same uid.
+   */
+  unstored?(sessionId: string): Promise<StoredUpdate[]>;
   /** The awareness changed; `origin` as for updates (`'timeout'` when a stale cursor is swept). */
   onAwareness?(live: LiveSession, change: AwarenessChange, origin: unknown): void;
   /** A participant joined (`joined`) or left; `live.participants` already reflects it. */
@@ -46,6 +60,11 @@ export interface SessionExtension {
   beforeUnload?(live: LiveSession): void;
   /** The document was released; `live` must not be used for anything but its id and times. */
   afterUnload?(live: LiveSession): void;
+  /**
+   * The server is stopping and every participant was closed: hand the hub's write queue whatever
+   * this extension still has to store (its final flush comes next). Awaited before the flush.
+   */
+  beforeShutdown?(): Promise<void>;
   /**
    * Participants of the session on other instances (`local` counted here); the first extension
    * that answers decides. Absent everywhere with a single instance.

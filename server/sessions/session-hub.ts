@@ -5,14 +5,15 @@ import { CloseCode } from '../../shared/protocol/close-codes.js';
 import { ErrorCode } from '../../shared/protocol/errors.js';
 import { CODE_TEXT, LANGUAGE_KEY, META_MAP, READ_ONLY_KEY } from '../../shared/schema.js';
 import type { Logger } from '../logger.js';
-import type { SessionAccess, SessionRecord, Storage, StoredDocument } from '../storage/storage.js';
+import type { LoggedUpdate, SessionAccess, SessionRecord, Storage, StoredDocument, StoredUpdate } from '../storage/storage.js';
+import { newUpdateUid } from '../storage/update-uid.js';
 import { WriteQueue } from '../storage/write-queue.js';
 import { ExtensionChain } from './extension-chain.js';
 import { isParticipant, LiveSession, type Participant, type SessionListener } from './live-session.js';
 import { REDIS_ORIGIN, SERVER_ORIGIN, STORAGE_ORIGIN } from './origins.js';
 import type { AwarenessChange, SessionExtension } from './session-extension.js';
 import { SessionError } from './session-error.js';
-import { applyStored } from './stored-document.js';
+import { applyLogged, applyStored } from './stored-document.js';
 
 /** Options of a SessionHub. */
 export interface SessionHubOptions {
@@ -33,7 +34,8 @@ export interface SessionHubOptions {
   extensions?: readonly SessionExtension[];
   /**
    * Other instances append to the same update log (scale-out): a snapshot first integrates what
-   * they stored, since it must cover every update up to the sequence number it claims.
+   * they stored after what the document covers, since it must cover every update up to the
+   * sequence number it claims.
    */
   sharedLog?: boolean;
   now?: () => number;
@@ -139,20 +141,51 @@ export class SessionHub implements SessionListener {
   }
 
   /**
-   * Reads the session's document: the live one when loaded, else a copy built from storage for
-   * the call (an API read does not keep a document in memory).
+   * Reads the session's document: the live one when loaded, else a copy built for the call (an
+   * API read does not keep a document in memory) from what extensions hold durably but storage
+   * may not yet (the Redis stream: read first, so nothing can leave it for storage unseen in
+   * between) and from storage.
    */
   async read<T>(id: string, reader: (doc: Y.Doc) => T): Promise<T> {
     const live = await this.settled(id);
     if (live) return reader(live.doc);
     await this.findRecord(id);
+    const unstored = await this.extensions.unstored(id);
     const doc = new Y.Doc();
     try {
-      applyStored(doc, await this.options.storage.loadDocument(id), this.options.logger, id);
+      applyStored(doc, await this.loadStored(id), this.options.logger, id);
+      applyLogged(doc, unstored.map((entry) => entry.update), this.options.logger, id);
       return reader(doc);
     } finally {
       doc.destroy();
     }
+  }
+
+  /**
+   * The session's history: every logged update, oldest first, then those durable elsewhere but
+   * not stored yet (the Redis stream), each uid once; `seq` is 0 for the latter.
+   */
+  async history(id: string): Promise<LoggedUpdate[]> {
+    await this.findRecord(id);
+    const unstored = await this.extensions.unstored(id);
+    let logged: LoggedUpdate[];
+    try {
+      logged = await this.options.storage.history(id);
+    } catch (error) {
+      this.options.logger.error({ err: error, sessionId: id }, 'history read failed');
+      throw new SessionError(ErrorCode.Unavailable, 'storage is unavailable; try again shortly');
+    }
+    const uids = new Set(logged.map((entry) => entry.uid));
+    for (const { update, at, uid } of unstored) {
+      if (uid !== undefined && uids.has(uid)) continue;
+      logged.push({ seq: 0, at, update, uid: uid ?? null });
+    }
+    return logged;
+  }
+
+  /** The session's participants over every instance (this one's counted from memory). */
+  async participants(live: LiveSession): Promise<number> {
+    return this.extensions.countParticipants(live.id, live.participants.size);
   }
 
   /**
@@ -221,6 +254,7 @@ export class SessionHub implements SessionListener {
       for (const participant of [...live.participants]) participant.close(closeCode, reason);
       this.queue.touch({ sessionId: live.id, lastActivity: live.record.lastActivity });
     }
+    await this.extensions.beforeShutdown();
     await this.queue.close();
     for (const live of [...this.live.values()]) {
       await this.snapshot(live).catch((error: unknown) => {
@@ -266,19 +300,26 @@ export class SessionHub implements SessionListener {
     return now - record.lastActivity > this.options.sessionTtlMs || now - record.createdAt > this.options.sessionMaxAgeMs;
   }
 
-  private async load(id: string): Promise<LiveSession> {
-    const record = await this.findRecord(id);
-    const started = performance.now();
-    let stored: StoredDocument;
+  /** The session's stored document; throws SessionError when storage fails. */
+  private async loadStored(id: string): Promise<StoredDocument> {
     try {
-      stored = await this.options.storage.loadDocument(id);
+      return await this.options.storage.loadDocument(id);
     } catch (error) {
       this.options.logger.error({ err: error, sessionId: id }, 'document load failed');
       throw new SessionError(ErrorCode.Unavailable, 'the session could not be loaded; try again shortly');
     }
+  }
+
+  private async load(id: string): Promise<LiveSession> {
+    const record = await this.findRecord(id);
+    const started = performance.now();
+    // As in `read`: what is durable elsewhere first, so nothing moves into storage unseen.
+    const unstored = await this.extensions.unstored(id);
+    const stored = await this.loadStored(id);
     if (this.closing) throw new SessionError(ErrorCode.Unavailable, 'the server is shutting down');
     const live = new LiveSession(record, stored);
     applyStored(live.doc, stored, this.options.logger, id);
+    applyLogged(live.doc, unstored.map((entry) => entry.update), this.options.logger, id);
     live.listen(this);
     // The lock may have changed while the document was not loaded.
     live.mirrorReadOnly();
@@ -301,20 +342,26 @@ export class SessionHub implements SessionListener {
   }
 
   /**
-   * Every update of a loaded document: counted and queued for storage first (the instance whose
-   * participant made an update stores it; storage loads and Redis relays are not stored again),
-   * then handed to the extensions in order. Meta changes are read off the transaction instead of
-   * through `meta.observe`, whose listener array would cost every loaded session ~200 bytes.
+   * Every update of a loaded document: counted, handed to the extensions in order (local clients
+   * first), then logged under a new uid if it was made here (storage loads and Redis relays were
+   * logged where they came from): by the first extension that takes it (the Redis stream), else
+   * by the write queue. Meta changes are read off the transaction instead of through
+   * `meta.observe`, whose listener array would cost every loaded session ~200 bytes.
    */
   update(live: LiveSession, update: Uint8Array, origin: unknown, transaction: Y.Transaction): void {
     const metaKeys = (transaction.changed as Map<unknown, Set<string | null>>).get(live.meta);
     if (metaKeys) this.metaChanged(live, metaKeys, origin);
-    if (origin !== STORAGE_ORIGIN) {
-      const at = this.now();
-      live.noteUpdate(update.length, at);
-      if (origin !== REDIS_ORIGIN) this.queue.push({ sessionId: live.id, update, at });
-    }
+    if (origin === STORAGE_ORIGIN) return this.extensions.update(live, update, origin, transaction);
+    const at = this.now();
+    live.noteUpdate(update.length, at);
     this.extensions.update(live, update, origin, transaction);
+    if (origin !== REDIS_ORIGIN) this.log({ sessionId: live.id, update, at, uid: newUpdateUid() }, live);
+  }
+
+  /** Logs an update made here: an extension's write-ahead log takes it, or the write queue. */
+  private log(entry: StoredUpdate, live: LiveSession): void {
+    if (this.extensions.log(live, entry)) this.queue.active(entry.sessionId, entry.at);
+    else this.queue.push(entry);
   }
 
   awareness(live: LiveSession, change: AwarenessChange, origin: unknown): void {
@@ -364,7 +411,9 @@ export class SessionHub implements SessionListener {
     for (const [id, seq] of lastSeq) {
       const live = this.live.get(id);
       if (!live) continue;
-      live.stored(seq);
+      // With a shared log, others' updates may sit below `seq` that this document lacks: what it
+      // covers moves only with what it reads (see `snapshot`).
+      if (!this.options.sharedLog) live.stored(seq);
       this.extensions.stored(live, seq);
       if (live.snapshotDue(this.options.snapshotEvery)) this.snapshotInBackground(live);
     }
@@ -379,15 +428,17 @@ export class SessionHub implements SessionListener {
   /**
    * Stores the whole document as the snapshot covering every update logged so far. With other
    * instances, updates they stored may not have reached this document yet, so it first
-   * integrates everything storage holds (idempotent) and claims only what it read.
+   * integrates those logged after what the document covers (idempotent; storage answers with a
+   * seq no later commit can fall below) and claims only what it read.
    */
   private async snapshot(live: LiveSession): Promise<void> {
     await live.snapshot(async (lastSeq) => {
       let uptoSeq = lastSeq;
       if (this.options.sharedLog) {
-        const stored = await this.options.storage.loadDocument(live.id);
-        applyStored(live.doc, stored, this.options.logger, live.id);
-        uptoSeq = stored.lastSeq;
+        const after = await this.options.storage.loadUpdatesAfter(live.id, lastSeq);
+        applyLogged(live.doc, after.updates, this.options.logger, live.id);
+        live.stored(after.lastSeq);
+        uptoSeq = after.lastSeq;
       }
       if (uptoSeq === 0) return false;
       await this.options.storage.saveSnapshot(live.id, Y.encodeStateAsUpdate(live.doc), uptoSeq);

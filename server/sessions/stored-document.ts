@@ -10,7 +10,11 @@ import { STORAGE_ORIGIN } from './origins.js';
  * quadratically with their number (see docs/benchmarks.md).
  */
 export function applyStored(doc: Y.Doc, stored: StoredDocument, logger: Logger, sessionId: string): void {
-  const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
+  applyLogged(doc, stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates, logger, sessionId);
+}
+
+/** Applies logged updates (or a snapshot and updates) to `doc` in order, as `applyStored` does. */
+export function applyLogged(doc: Y.Doc, parts: readonly Uint8Array[], logger: Logger, sessionId: string): void {
   for (const [index, part] of parts.entries()) {
     try {
       Y.applyUpdate(doc, part, STORAGE_ORIGIN);

@@ -1,8 +1,10 @@
-import type { SessionAccess, SessionRecord, Storage, StoredDocument, WriteBatch } from './storage.js';
+import type { LoggedUpdate, SessionAccess, SessionRecord, Storage, StoredDocument, WriteBatch } from './storage.js';
 
 interface MemorySession {
   record: SessionRecord;
-  log: Array<{ seq: number; at: number; update: Uint8Array }>;
+  log: LoggedUpdate[];
+  /** Uids in the log, so a repeated write of one is skipped. */
+  uids: Set<string>;
   snapshot: { state: Uint8Array; uptoSeq: number } | null;
 }
 
@@ -17,7 +19,8 @@ export class MemoryStorage implements Storage {
     if (this.sessions.has(record.id)) throw new Error(`session ${record.id} already exists`);
     this.sessions.set(record.id, {
       record: { ...record, access: { ...record.access } },
-      log: [{ seq: ++this.seq, at: record.createdAt, update: initialUpdate.slice() }],
+      log: [{ seq: ++this.seq, at: record.createdAt, update: initialUpdate.slice(), uid: null }],
+      uids: new Set(),
       snapshot: null,
     });
   }
@@ -42,9 +45,14 @@ export class MemoryStorage implements Storage {
     for (const { sessionId } of [...batch.updates, ...batch.touches]) {
       if (!this.sessions.has(sessionId)) throw new Error(`session ${sessionId} does not exist`);
     }
-    for (const { sessionId, update, at } of batch.updates) {
+    for (const { sessionId, update, at, uid } of batch.updates) {
+      const session = this.sessions.get(sessionId)!;
+      if (uid !== undefined) {
+        if (session.uids.has(uid)) continue;
+        session.uids.add(uid);
+      }
       const seq = ++this.seq;
-      this.sessions.get(sessionId)!.log.push({ seq, at, update: update.slice() });
+      session.log.push({ seq, at, update: update.slice(), uid: uid ?? null });
       last.set(sessionId, seq);
     }
     for (const touch of batch.touches) {
@@ -69,6 +77,12 @@ export class MemoryStorage implements Storage {
     };
   }
 
+  async loadUpdatesAfter(id: string, afterSeq: number): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
+    this.check();
+    const after = (this.sessions.get(id)?.log ?? []).filter((entry) => entry.seq > afterSeq);
+    return { updates: after.map((entry) => entry.update), lastSeq: after.at(-1)?.seq ?? afterSeq };
+  }
+
   async saveSnapshot(id: string, state: Uint8Array, uptoSeq: number): Promise<void> {
     this.check();
     const session = this.sessions.get(id);
@@ -78,7 +92,7 @@ export class MemoryStorage implements Storage {
     }
   }
 
-  async history(id: string): Promise<Array<{ seq: number; at: number; update: Uint8Array }>> {
+  async history(id: string): Promise<LoggedUpdate[]> {
     this.check();
     return (this.sessions.get(id)?.log ?? []).map((entry) => ({ ...entry }));
   }

@@ -1,7 +1,16 @@
 import type pg from 'pg';
 import { isLanguage } from '../../shared/languages.js';
 import { createLogger, type Logger } from '../logger.js';
-import { parseAccess, type SessionAccess, type SessionRecord, type SessionTouch, type Storage, type StoredDocument, type WriteBatch } from './storage.js';
+import {
+  parseAccess,
+  type LoggedUpdate,
+  type SessionAccess,
+  type SessionRecord,
+  type SessionTouch,
+  type Storage,
+  type StoredDocument,
+  type WriteBatch,
+} from './storage.js';
 
 /** Options of PostgresStorage.open. */
 export interface PostgresStorageOptions {
@@ -51,10 +60,28 @@ const MIGRATIONS: Array<{ version: number; name: string; sql: string }> = [
     name: 'session access settings',
     sql: `ALTER TABLE sessions ADD COLUMN access text;`,
   },
+  {
+    // Existing rows keep a null uid, which never conflicts. Building the index takes a lock that
+    // holds writes up while it scans the log: on a large log, migrate during a quiet moment.
+    version: 3,
+    name: 'update uids: a repeated write of an update is stored once',
+    sql: `ALTER TABLE updates ADD COLUMN uid text;
+      CREATE UNIQUE INDEX updates_uid ON updates (session_id, uid);`,
+  },
 ];
 
 /** Arbitrary key namespacing our advisory locks (pg_advisory_xact_lock(int, int)). */
 const MIGRATION_LOCK_CLASS = 0x1e7e;
+
+/**
+ * The advisory locks that keep a session's log gap-free for readers: every write holds its
+ * sessions' locks shared while it takes seqs and commits, and a read that reports a `lastSeq`
+ * takes its session's lock exclusively first. Seqs come from one sequence as rows are inserted,
+ * and two transactions may commit in the other order: without the locks a read could see seq 101
+ * of a session while its seq 100 was still uncommitted, and a snapshot claiming 101 would hide
+ * 100 from every later load.
+ */
+const SESSION_LOCK_CLASS = 0x1e7f;
 
 interface SessionRow {
   id: string;
@@ -97,12 +124,18 @@ export class PostgresStorage implements Storage {
       updateAccess: `UPDATE ${s}.sessions SET access = $1 WHERE id = $2`,
       insertUpdate: `INSERT INTO ${s}.updates (session_id, at, data) VALUES ($1, $2, $3)`,
       getSession: `SELECT id, created_at, last_activity, language, access FROM ${s}.sessions WHERE id = $1`,
-      // One multi-row insert per batch; ORDER BY ord makes seq follow the batch's order.
+      // Shared, in one order (sorted keys), so writers never wait for each other.
+      lockShared: `SELECT pg_advisory_xact_lock_shared(${SESSION_LOCK_CLASS}, k.key)
+        FROM (SELECT DISTINCT hashtext(id) AS key FROM unnest($1::text[]) AS id ORDER BY 1) AS k`,
+      lockExclusive: `SELECT pg_advisory_xact_lock(${SESSION_LOCK_CLASS}, hashtext($1))`,
+      // One multi-row insert per batch; ORDER BY ord makes seq follow the batch's order. A uid the
+      // session already holds (a retry after a lost COMMIT reply, say) is skipped.
       insertUpdates: `WITH inserted AS (
-          INSERT INTO ${s}.updates (session_id, at, data)
-          SELECT u.session_id, u.at, u.data
-          FROM unnest($1::text[], $2::bigint[], $3::bytea[]) WITH ORDINALITY AS u(session_id, at, data, ord)
+          INSERT INTO ${s}.updates (session_id, at, data, uid)
+          SELECT u.session_id, u.at, u.data, u.uid
+          FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::text[]) WITH ORDINALITY AS u(session_id, at, data, uid, ord)
           ORDER BY u.ord
+          ON CONFLICT (session_id, uid) DO NOTHING
           RETURNING session_id, seq)
         SELECT session_id, max(seq) AS seq FROM inserted GROUP BY session_id`,
       touch: `UPDATE ${s}.sessions AS s
@@ -120,10 +153,11 @@ export class PostgresStorage implements Storage {
         UNION ALL
         SELECT 2, max(seq), NULL FROM ${s}.updates WHERE session_id = $1
         ORDER BY kind, seq`,
+      updatesAfter: `SELECT seq, data FROM ${s}.updates WHERE session_id = $1 AND seq > $2 ORDER BY seq`,
       saveSnapshot: `INSERT INTO ${s}.snapshots (session_id, upto_seq, at, data) VALUES ($1, $2, $3, $4)
         ON CONFLICT (session_id) DO UPDATE SET upto_seq = excluded.upto_seq, at = excluded.at, data = excluded.data
         WHERE excluded.upto_seq > snapshots.upto_seq`,
-      history: `SELECT seq, at, data FROM ${s}.updates WHERE session_id = $1 ORDER BY seq`,
+      history: `SELECT seq, at, data, uid FROM ${s}.updates WHERE session_id = $1 ORDER BY seq`,
     };
   }
 
@@ -192,10 +226,13 @@ export class PostgresStorage implements Storage {
     if (batch.updates.length === 0 && touches.length === 0) return last;
     await this.transaction(async (client) => {
       if (batch.updates.length > 0) {
+        const sessionIds = batch.updates.map((u) => u.sessionId);
+        await client.query(this.sql.lockShared, [sessionIds]);
         const { rows } = await client.query<{ session_id: string; seq: string }>(this.sql.insertUpdates, [
-          batch.updates.map((u) => u.sessionId),
+          sessionIds,
           batch.updates.map((u) => u.at),
           batch.updates.map((u) => buffer(u.update)),
+          batch.updates.map((u) => u.uid ?? null),
         ]);
         for (const row of rows) last.set(row.session_id, Number(row.seq));
       }
@@ -216,7 +253,10 @@ export class PostgresStorage implements Storage {
   }
 
   async loadDocument(id: string): Promise<StoredDocument> {
-    const { rows } = await this.pool.query<{ kind: number; seq: string | null; data: Buffer | null }>(this.sql.loadDocument, [id]);
+    const rows = await this.afterWriters(id, async (client) => {
+      const result = await client.query<{ kind: number; seq: string | null; data: Buffer | null }>(this.sql.loadDocument, [id]);
+      return result.rows;
+    });
     let snapshot: Uint8Array | null = null;
     const updates: Uint8Array[] = [];
     let lastSeq = 0;
@@ -228,13 +268,18 @@ export class PostgresStorage implements Storage {
     return { snapshot, updates, lastSeq, updatesSinceSnapshot: updates.length };
   }
 
+  async loadUpdatesAfter(id: string, afterSeq: number): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
+    const rows = await this.afterWriters(id, async (client) => (await client.query<{ seq: string; data: Buffer }>(this.sql.updatesAfter, [id, afterSeq])).rows);
+    return { updates: rows.map((row) => bytes(row.data)), lastSeq: rows.length > 0 ? Number(rows.at(-1)!.seq) : afterSeq };
+  }
+
   async saveSnapshot(id: string, state: Uint8Array, uptoSeq: number): Promise<void> {
     await this.pool.query(this.sql.saveSnapshot, [id, uptoSeq, Date.now(), buffer(state)]);
   }
 
-  async history(id: string): Promise<Array<{ seq: number; at: number; update: Uint8Array }>> {
-    const { rows } = await this.pool.query<{ seq: string; at: string; data: Buffer }>(this.sql.history, [id]);
-    return rows.map((row) => ({ seq: Number(row.seq), at: Number(row.at), update: bytes(row.data) }));
+  async history(id: string): Promise<LoggedUpdate[]> {
+    const { rows } = await this.pool.query<{ seq: string; at: string; data: Buffer; uid: string | null }>(this.sql.history, [id]);
+    return rows.map((row) => ({ seq: Number(row.seq), at: Number(row.at), update: bytes(row.data), uid: row.uid }));
   }
 
   async ping(): Promise<void> {
@@ -258,8 +303,16 @@ export class PostgresStorage implements Storage {
     await this.pool.end();
   }
 
-  private transaction(body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  private transaction<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return transaction(this.pool, this.logger, body);
+  }
+
+  /** Runs `read` once every write of the session in progress has committed (SESSION_LOCK_CLASS). */
+  private afterWriters<T>(id: string, read: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.transaction(async (client) => {
+      await client.query(this.sql.lockExclusive, [id]);
+      return read(client);
+    });
   }
 }
 
@@ -290,7 +343,7 @@ async function migrate(pool: pg.Pool, schema: string, logger: Logger): Promise<v
 }
 
 /** Runs `body` between BEGIN and COMMIT on one pooled connection; rolls back when it throws. */
-async function transaction(pool: pg.Pool, logger: Logger, body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+async function transaction<T>(pool: pg.Pool, logger: Logger, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   // A checked-out connection has no error listener in pg-pool: a break between two queries
   // would otherwise be an unhandled 'error' event that ends the process.
@@ -299,8 +352,9 @@ async function transaction(pool: pg.Pool, logger: Logger, body: (client: pg.Pool
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
-    await body(client);
+    const result = await body(client);
     await client.query('COMMIT');
+    return result;
   } catch (error) {
     try {
       await client.query('ROLLBACK');

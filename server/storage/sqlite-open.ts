@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
  * batch over one B-tree page per typing session, and writing those pages (and checkpointing them)
  * was most of the writer's work. The writer thread files them under their sessions later, in bulk.
  */
-export const INSERT_UPDATE_SQL = 'INSERT INTO recent_updates (session_id, at, data) VALUES (?, ?, ?)';
+export const INSERT_UPDATE_SQL = 'INSERT INTO recent_updates (session_id, at, data, uid) VALUES (?, ?, ?, ?)';
 
 /** Runs `action`, retrying for up to 5 s while another connection holds the database lock. */
 export function whileBusy<T>(action: () => T): T {

@@ -5,7 +5,7 @@ import { isLanguage } from '../../shared/languages.js';
 import type { Logger } from '../logger.js';
 import { INSERT_UPDATE_SQL, openSqlite, whileBusy } from './sqlite-open.js';
 import { MOVE_DEFAULTS, SqliteWriter, type WriterOptions } from './sqlite-writer.js';
-import { parseAccess, type SessionAccess, type SessionRecord, type Storage, type StoredDocument, type WriteBatch } from './storage.js';
+import { parseAccess, type LoggedUpdate, type SessionAccess, type SessionRecord, type Storage, type StoredDocument, type WriteBatch } from './storage.js';
 
 /** Schema versions, applied in order; `PRAGMA user_version` records how many ran. */
 const MIGRATIONS: string[] = [
@@ -40,6 +40,11 @@ const MIGRATIONS: string[] = [
    INSERT INTO sqlite_sequence (name, seq) SELECT 'recent_updates', MAX(
      COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'updates'), 0),
      COALESCE((SELECT MAX(seq) FROM updates), 0));`,
+  // Update uids (StoredUpdate.uid): the move into \`updates\` skips a uid its session already
+  // holds. Partial, so updates logged without one cost the index nothing.
+  `ALTER TABLE recent_updates ADD COLUMN uid TEXT;
+   ALTER TABLE updates ADD COLUMN uid TEXT;
+   CREATE UNIQUE INDEX updates_uid ON updates(session_id, uid) WHERE uid IS NOT NULL;`,
 ];
 
 interface SessionRow {
@@ -65,8 +70,17 @@ export class SqliteStorage implements Storage {
   /**
    * `logger` hears of writer-thread failures (writes waiting on it are failed and retried anyway);
    * `move` sets when recent updates go under their sessions (tests move after every write).
+   * `keepUids` false stores updates without their uids, for a file only this process writes: a
+   * SQLite write that fails has committed nothing, so nothing can store one update twice, and
+   * the uids cost the writer about a third more CPU per update (docs/benchmarks.md). Instances
+   * sharing the file (with Redis) keep them.
    */
-  constructor(dataDir: string, logger?: Logger, move: Omit<WriterOptions, 'file'> = MOVE_DEFAULTS) {
+  constructor(
+    dataDir: string,
+    logger?: Logger,
+    move: Omit<WriterOptions, 'file'> = MOVE_DEFAULTS,
+    private readonly keepUids = true,
+  ) {
     fs.mkdirSync(dataDir, { recursive: true });
     const file = path.join(dataDir, 'sessions.db');
     this.db = openSqlite(file);
@@ -93,16 +107,16 @@ export class SqliteStorage implements Storage {
         `SELECT MAX(seq) AS seq FROM (SELECT MAX(seq) AS seq FROM updates WHERE session_id = :id
          UNION ALL SELECT MAX(seq) FROM recent_updates WHERE session_id = :id)`,
       ),
-      history: this.db.prepare<{ id: string }, { seq: number; at: number; data: Buffer }>(
-        `SELECT seq, at, data FROM updates WHERE session_id = :id
-         UNION ALL SELECT seq, at, data FROM recent_updates WHERE session_id = :id ORDER BY seq`,
+      history: this.db.prepare<{ id: string }, { seq: number; at: number; data: Buffer; uid: string | null }>(
+        `SELECT seq, at, data, uid FROM updates WHERE session_id = :id
+         UNION ALL SELECT seq, at, data, uid FROM recent_updates WHERE session_id = :id ORDER BY seq`,
       ),
     };
   }
 
   /** Opens the file and waits until the writer thread is up, so the first flush is not late. */
-  static async open(dataDir: string, logger?: Logger, move?: Omit<WriterOptions, 'file'>): Promise<SqliteStorage> {
-    const storage = new SqliteStorage(dataDir, logger, move);
+  static async open(dataDir: string, logger?: Logger, move?: Omit<WriterOptions, 'file'>, keepUids?: boolean): Promise<SqliteStorage> {
+    const storage = new SqliteStorage(dataDir, logger, move, keepUids);
     try {
       await storage.writer.ping();
     } catch (error) {
@@ -115,7 +129,7 @@ export class SqliteStorage implements Storage {
   async createSession(record: SessionRecord, initialUpdate: Uint8Array): Promise<void> {
     this.db.transaction(() => {
       this.statements.insertSession.run(record.id, record.createdAt, record.lastActivity, record.language, JSON.stringify(record.access));
-      this.statements.insertUpdate.run(record.id, record.createdAt, initialUpdate);
+      this.statements.insertUpdate.run(record.id, record.createdAt, initialUpdate, null);
     })();
   }
 
@@ -137,7 +151,7 @@ export class SqliteStorage implements Storage {
   }
 
   async write(batch: WriteBatch): Promise<Map<string, number>> {
-    return this.writer.write(batch.updates, batch.touches);
+    return this.writer.write(batch.updates, batch.touches, this.keepUids);
   }
 
   async loadDocument(id: string): Promise<StoredDocument> {
@@ -152,12 +166,32 @@ export class SqliteStorage implements Storage {
     };
   }
 
+  /** One writer at a time holds the file's lock and takes seqs in commit order: no read sees a gap. */
+  async loadUpdatesAfter(id: string, afterSeq: number): Promise<{ updates: Uint8Array[]; lastSeq: number }> {
+    const rows = this.statements.updatesAfter.all({ id, after: afterSeq });
+    return { updates: rows.map((row) => new Uint8Array(row.data)), lastSeq: rows.at(-1)?.seq ?? afterSeq };
+  }
+
   async saveSnapshot(id: string, state: Uint8Array, uptoSeq: number): Promise<void> {
     await this.writer.saveSnapshot(id, state, uptoSeq);
   }
 
-  async history(id: string): Promise<Array<{ seq: number; at: number; update: Uint8Array }>> {
-    return this.statements.history.all({ id }).map((row) => ({ seq: row.seq, at: row.at, update: new Uint8Array(row.data) }));
+  /**
+   * Until the writer files recent updates under their sessions (which skips repeated uids), a
+   * repeated one may still be read: it is left out here, and harmless in a load (Yjs updates are
+   * idempotent).
+   */
+  async history(id: string): Promise<LoggedUpdate[]> {
+    const seen = new Set<string>();
+    const logged: LoggedUpdate[] = [];
+    for (const row of this.statements.history.all({ id })) {
+      if (row.uid !== null) {
+        if (seen.has(row.uid)) continue;
+        seen.add(row.uid);
+      }
+      logged.push({ seq: row.seq, at: row.at, update: new Uint8Array(row.data), uid: row.uid });
+    }
+    return logged;
   }
 
   async ping(): Promise<void> {

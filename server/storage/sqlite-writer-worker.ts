@@ -13,9 +13,13 @@ const db = openSqlite(options.file);
 const statements = {
   insertUpdate: db.prepare(INSERT_UPDATE_SQL),
   // Grouped by session, so each session's page of the index is written once per move instead of
-  // once per batch; each update keeps its seq.
+  // once per batch; each update keeps its seq. A uid its session already holds (an update stored
+  // twice: a retried write, two instances persisting one Redis stream entry) is skipped here.
+  // Only that conflict is skipped: any other (a seq already taken) fails the move, which keeps the
+  // updates where they are. (`WHERE true` tells SQLite's parser the ON CONFLICT is the upsert's.)
   moveRecent: db.prepare(
-    'INSERT INTO updates (seq, session_id, at, data) SELECT seq, session_id, at, data FROM recent_updates ORDER BY session_id, seq',
+    `INSERT INTO updates (seq, session_id, at, data, uid) SELECT seq, session_id, at, data, uid FROM recent_updates WHERE true
+     ORDER BY session_id, seq ON CONFLICT (session_id, uid) WHERE uid IS NOT NULL DO NOTHING`,
   ),
   deleteRecent: db.prepare('DELETE FROM recent_updates'),
   touch: db.prepare('UPDATE sessions SET last_activity = MAX(last_activity, ?), language = COALESCE(?, language) WHERE id = ?'),
@@ -71,8 +75,8 @@ tryMoving();
 /** One batch in one transaction: all of it or, on any error, none of it. */
 const writeBatch = db.transaction((request: Extract<WriterRequest, { op: 'write' }>): Array<[string, number]> => {
   const last = new Map<string, number>();
-  for (const [sessionId, at, update] of request.updates) {
-    last.set(sessionId, Number(statements.insertUpdate.run(sessionId, at, update).lastInsertRowid));
+  for (const [sessionId, at, update, uid] of request.updates) {
+    last.set(sessionId, Number(statements.insertUpdate.run(sessionId, at, update, uid).lastInsertRowid));
   }
   for (const [sessionId, lastActivity, language] of request.touches) {
     if (statements.touch.run(lastActivity, language, sessionId).changes === 0) throw new Error(`session ${sessionId} does not exist`);

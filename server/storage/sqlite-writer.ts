@@ -4,7 +4,7 @@ import type { SessionTouch, StoredUpdate } from './storage.js';
 
 /** What the writer thread is asked to do. */
 export type WriterRequest =
-  | { id: number; op: 'write'; updates: Array<[sessionId: string, at: number, update: Uint8Array]>; touches: Array<[sessionId: string, lastActivity: number, language: string | null]> }
+  | { id: number; op: 'write'; updates: Array<[sessionId: string, at: number, update: Uint8Array, uid: string | null]>; touches: Array<[sessionId: string, lastActivity: number, language: string | null]> }
   | { id: number; op: 'snapshot'; sessionId: string; state: Uint8Array; uptoSeq: number; at: number }
   | { id: number; op: 'ping' }
   | { id: number; op: 'close' };
@@ -56,12 +56,12 @@ export class SqliteWriter {
     private readonly logger?: Logger,
   ) {}
 
-  /** Appends the updates and applies the touches in one transaction; the last seq per session. */
-  async write(updates: StoredUpdate[], touches: SessionTouch[]): Promise<Map<string, number>> {
+  /** Appends the updates (with their uids, or without) and applies the touches in one transaction; the last seq per session. */
+  async write(updates: StoredUpdate[], touches: SessionTouch[], withUids: boolean): Promise<Map<string, number>> {
     const lastSeq = await this.request({
       id: this.nextId++,
       op: 'write',
-      updates: updates.map(({ sessionId, at, update }) => [sessionId, at, update]),
+      updates: updates.map(({ sessionId, at, update, uid }) => [sessionId, at, update, withUids ? (uid ?? null) : null]),
       touches: touches.map(({ sessionId, lastActivity, language }) => [sessionId, lastActivity, language ?? null]),
     });
     return new Map(lastSeq);

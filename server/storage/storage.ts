@@ -51,6 +51,22 @@ export interface StoredUpdate {
   sessionId: string;
   update: Uint8Array;
   at: number;
+  /**
+   * The update's unique id in its session (`newUpdateUid()`), given once where it entered the
+   * system and kept by every path that stores it: a write repeated with the same uid (a retry
+   * after a lost COMMIT reply, two instances persisting one Redis stream entry) stores it once.
+   * Absent: never deduplicated (a session's first update, tests).
+   */
+  uid?: string;
+}
+
+/** One logged update as the history reads it. */
+export interface LoggedUpdate {
+  seq: number;
+  at: number;
+  update: Uint8Array;
+  /** Its uid (StoredUpdate.uid), or null for one logged without. */
+  uid: string | null;
 }
 
 /** Changes to a session's metadata, written with the updates of the same flush. */
@@ -91,17 +107,30 @@ export interface Storage {
   getSession(id: string): Promise<SessionRecord | null>;
   /** Replaces a session's access settings at once (not batched: access changes must be durable). */
   updateAccess(id: string, access: SessionAccess): Promise<void>;
-  /** Appends updates and applies touches in one transaction; returns the last seq per session written. */
+  /**
+   * Appends updates and applies touches in one transaction; returns the last seq per session
+   * written. An update whose uid the session's log already holds is skipped (and not reported).
+   */
   write(batch: WriteBatch): Promise<Map<string, number>>;
-  /** Loads the latest snapshot and the updates logged after it. */
+  /**
+   * Loads the latest snapshot and the updates logged after it. `lastSeq` is safe as for
+   * `loadUpdatesAfter`: no update at or below it can be committed later.
+   */
   loadDocument(id: string): Promise<StoredDocument>;
+  /**
+   * The updates logged after `afterSeq`, oldest first, and the seq of the last of them (`afterSeq`
+   * when there are none). No update at or below that seq can be committed after this read, also
+   * while other instances write: a document built from a load and such reads covers every logged
+   * update up to it, which a snapshot may then claim.
+   */
+  loadUpdatesAfter(id: string, afterSeq: number): Promise<{ updates: Uint8Array[]; lastSeq: number }>;
   /**
    * Stores a snapshot covering every update up to and including `uptoSeq` (it may cover more:
    * Yjs updates are idempotent). The update log itself is kept as the session's history.
    */
   saveSnapshot(id: string, state: Uint8Array, uptoSeq: number): Promise<void>;
-  /** Every logged update of a session, oldest first (the session's history). */
-  history(id: string): Promise<Array<{ seq: number; at: number; update: Uint8Array }>>;
+  /** Every logged update of a session, oldest first (the session's history), each uid once. */
+  history(id: string): Promise<LoggedUpdate[]>;
   /**
    * Resolves when the engine answers a trivial query, rejects otherwise (closed, unreachable,
    * or too slow). Used by readiness (`/readyz`); it never throws synchronously.

@@ -26,6 +26,8 @@ export class WriteQueue {
   private touches = new Map<string, SessionTouch>();
   /** The batch being written right now: it has left `updates` but is not stored yet. */
   private writing: StoredUpdate[] | null = null;
+  /** Who waits for the updates now in `updates` to be written (`store`). */
+  private waiters: Array<() => void> = [];
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private failures = 0;
@@ -48,13 +50,39 @@ export class WriteQueue {
    */
   push(update: StoredUpdate): void {
     this.updates.push(update);
-    if (update.at - this.periodStart >= TOUCH_PERIOD_MS) {
-      this.periodStart = update.at;
+    this.active(update.sessionId, update.at);
+  }
+
+  /**
+   * Records activity in a session at `at` (an update that is logged elsewhere: the Redis stream),
+   * touching its stored `lastActivity` as `push` does, once per touch period.
+   */
+  active(sessionId: string, at: number): void {
+    if (at - this.periodStart >= TOUCH_PERIOD_MS) {
+      this.periodStart = at;
       this.touchedInPeriod.clear();
     }
-    if (this.touchedInPeriod.has(update.sessionId)) return this.schedule(this.options.intervalMs);
-    this.touchedInPeriod.add(update.sessionId);
-    this.touch({ sessionId: update.sessionId, lastActivity: update.at });
+    if (this.touchedInPeriod.has(sessionId)) return this.schedule(this.options.intervalMs);
+    this.touchedInPeriod.add(sessionId);
+    this.touch({ sessionId, lastActivity: at });
+  }
+
+  /**
+   * Queues updates that were made durable elsewhere first (Redis stream entries, which another
+   * instance may have received), without touching their sessions, and writes them at once (unless
+   * storage is failing: then with the retries). Resolves once they are written: a failed write
+   * keeps them, and the promise waits through the retries.
+   */
+  store(updates: StoredUpdate[]): Promise<void> {
+    if (updates.length === 0) return Promise.resolve();
+    for (const update of updates) this.updates.push(update);
+    const written = new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (this.failures === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.schedule(this.failures === 0 ? 0 : this.options.intervalMs);
+    return written;
   }
 
   /** Queues a metadata change; several touches of one session merge into the latest. */
@@ -90,8 +118,10 @@ export class WriteQueue {
     if (this.updates.length === 0 && this.touches.size === 0) return;
     const updates = this.updates;
     const touches = this.touches;
+    const waiters = this.waiters;
     this.updates = [];
     this.touches = new Map();
+    this.waiters = [];
     this.writing = updates;
     const run = (async () => {
       const started = performance.now();
@@ -100,9 +130,11 @@ export class WriteQueue {
         this.options.onTimed?.((performance.now() - started) / 1000, true);
         this.failures = 0;
         this.options.onWritten?.(lastSeq);
+        for (const resolve of waiters) resolve();
       } catch (error) {
         this.options.onTimed?.((performance.now() - started) / 1000, false);
         this.updates = updates.concat(this.updates);
+        this.waiters = waiters.concat(this.waiters);
         for (const [id, touch] of touches) {
           const newer = this.touches.get(id);
           this.touches.set(id, newer ? { ...newer, lastActivity: Math.max(newer.lastActivity, touch.lastActivity), language: newer.language ?? touch.language } : touch);

@@ -3,8 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import * as Y from 'yjs';
+import { CloseCode } from '../../shared/protocol/close-codes.js';
 import { MemoryStorage } from '../../server/storage/memory-storage.js';
 import type { Storage } from '../../server/storage/storage.js';
+import { closeCodeOf } from './helpers/access.js';
 import { connectYjs, JsonClient, type YjsClient } from './helpers/clients.js';
 import { PrivateRedis } from './helpers/redis.js';
 import { createSession, sleep, startTestServer, waitFor, waitForAsync } from './helpers/server.js';
@@ -13,20 +15,32 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 
 /** Two instances sharing one storage and one Redis (a fresh key prefix per call). */
-async function twoInstances(redisUrl: string, storages: [Storage, Storage], env: Record<string, string> = {}) {
+async function twoInstances(redisUrl: string, storages: readonly [Storage, Storage], env: Record<string, string> = {}) {
   const prefix = `test-${randomUUID().slice(0, 8)}:`;
   const a = await startTestServer({ REDIS_URL: redisUrl, ...env }, { storage: storages[0], redisPrefix: prefix });
   const b = await startTestServer({ REDIS_URL: redisUrl, ...env }, { storage: storages[1], redisPrefix: prefix });
   return { a, b, prefix };
 }
 
-/** Shares one MemoryStorage between instances but lets a test fail one instance's writes. */
-function view(shared: MemoryStorage): Storage & { failWrites: boolean } {
-  const storage = Object.create(shared) as MemoryStorage & { failWrites: boolean };
+/**
+ * Shares one MemoryStorage between instances but lets a test fail one instance's writes, and
+ * counts how the instance reads the log.
+ */
+function view(shared: MemoryStorage): Storage & { failWrites: boolean; reads: { whole: number; after: number } } {
+  const storage = Object.create(shared) as MemoryStorage & { failWrites: boolean; reads: { whole: number; after: number } };
   storage.failWrites = false;
+  storage.reads = { whole: 0, after: 0 };
   storage.write = async (batch) => {
     if (storage.failWrites) throw new Error('simulated write failure');
     return shared.write(batch);
+  };
+  storage.loadDocument = async (id) => {
+    storage.reads.whole++;
+    return shared.loadDocument(id);
+  };
+  storage.loadUpdatesAfter = async (id, afterSeq) => {
+    storage.reads.after++;
+    return shared.loadUpdatesAfter(id, afterSeq);
   };
   storage.close = async () => undefined;
   return storage;
@@ -107,6 +121,78 @@ describe('scale-out: two instances on one Redis', () => {
       assert.equal(yb.text.toString(), 'stored\nonly in memory and in flight\n');
     } finally {
       failing.failWrites = false;
+      await Promise.all([pair.a.close(), pair.b.close()]);
+    }
+  });
+
+  it('answers a REST read on an instance that does not hold the session with what the stream holds but storage not yet', async () => {
+    const views = [view(shared), view(shared)] as const;
+    const pair = await twoInstances(REDIS_URL, views);
+    try {
+      const { id } = await createSession(pair.a.url, { code: 'stored\n' });
+      for (const storage of views) storage.failWrites = true;
+      const ya = track(await connectYjs(pair.a.url, id));
+      ya.text.insert(ya.text.length, 'only in the stream\n');
+      await sleep(200);
+      assert.equal(pair.b.hub.isLoaded(id), false);
+      const read = async (): Promise<string> => (await fetch(`${pair.b.url}/api/sessions/${id}/code`)).text();
+      assert.equal(await read(), 'stored\nonly in the stream\n');
+      assert.equal((await shared.history(id)).length, 1, 'storage holds only the first update yet');
+      const history = async (): Promise<Array<[number, string | null]>> => (await pair.b.hub.history(id)).map((entry) => [entry.seq, entry.uid]);
+      const [first, pending] = await history();
+      assert.equal(first![1], null, 'the history: the stored first update...');
+      assert.ok(pending![0] === 0 && pending![1], '...then the stream entry, with its uid and no seq yet');
+      for (const storage of views) storage.failWrites = false;
+      await waitForAsync(async () => (await shared.history(id)).length === 2, 'the stream entry to be stored once storage takes writes');
+      assert.equal(await read(), 'stored\nonly in the stream\n');
+      const [, stored, ...more] = await history();
+      assert.deepEqual([stored![1], more], [pending![1], []], 'once stored, the history holds it once, under the same uid');
+    } finally {
+      await Promise.all([pair.a.close(), pair.b.close()]);
+    }
+  });
+
+  it('counts MAX_PARTICIPANTS over every instance', async () => {
+    const pair = await twoInstances(REDIS_URL, [view(shared), view(shared)], { MAX_PARTICIPANTS: '2' });
+    try {
+      const { id } = await createSession(pair.a.url);
+      track(await connectYjs(pair.a.url, id));
+      track(await connectYjs(pair.b.url, id));
+      await waitForAsync(async () => {
+        const info = (await (await fetch(`${pair.a.url}/api/sessions/${id}`)).json()) as { participants: number };
+        return info.participants === 2;
+      }, 'both instances to count two participants');
+      assert.equal(await closeCodeOf(pair.a.url, id), CloseCode.TooMany, 'a third on the first instance');
+      assert.equal(await closeCodeOf(pair.b.url, id), CloseCode.TooMany, 'a third on the second instance');
+    } finally {
+      await Promise.all([pair.a.close(), pair.b.close()]);
+    }
+  });
+
+  it('snapshots by reading only the updates logged after what the document covers', async () => {
+    const views = [view(shared), view(shared)] as const;
+    const pair = await twoInstances(REDIS_URL, views, { SNAPSHOT_EVERY: '5' });
+    try {
+      const { id } = await createSession(pair.a.url, { code: '' });
+      const ya = track(await connectYjs(pair.a.url, id));
+      const yb = track(await connectYjs(pair.b.url, id));
+      for (let i = 0; i < 30; i++) {
+        (i % 2 ? ya : yb).text.insert(0, `${i};`);
+        await sleep(5);
+      }
+      await waitFor(() => ya.text.toString() === yb.text.toString() && ya.text.length > 60, 'convergence');
+      await waitForAsync(async () => views.some((storage) => storage.reads.after >= 3), 'snapshots to be taken');
+      assert.deepEqual(views.map((storage) => storage.reads.whole), [1, 1], 'the whole document is read once per instance, to load it');
+      // The snapshots claim only what their documents covered: storage alone rebuilds the text.
+      const stored = async (): Promise<string> => {
+        const loaded = await shared.loadDocument(id);
+        const doc = new Y.Doc();
+        for (const update of [...(loaded.snapshot ? [loaded.snapshot] : []), ...loaded.updates]) Y.applyUpdate(doc, update);
+        return doc.getText('code').toString();
+      };
+      assert.ok((await shared.loadDocument(id)).snapshot, 'a snapshot was stored');
+      await waitForAsync(async () => (await stored()) === ya.text.toString(), 'storage to hold the converged text');
+    } finally {
       await Promise.all([pair.a.close(), pair.b.close()]);
     }
   });

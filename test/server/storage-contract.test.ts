@@ -7,8 +7,10 @@ import { MemoryStorage } from '../../server/storage/memory-storage.js';
 import { PostgresStorage } from '../../server/storage/postgres-storage.js';
 import { SqliteStorage } from '../../server/storage/sqlite-storage.js';
 import { LEGACY_ACCESS, type SessionRecord, type Storage } from '../../server/storage/storage.js';
+import { WriteQueue } from '../../server/storage/write-queue.js';
 import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from './helpers/postgres.js';
-import { tempDir } from './helpers/server.js';
+import { tempDir, waitFor } from './helpers/server.js';
+import { TcpProxy } from './helpers/tcp-proxy.js';
 
 const dirs: Array<{ remove: () => void }> = [];
 after(() => dirs.forEach((dir) => dir.remove()));
@@ -190,6 +192,59 @@ for (const [name, make] of Object.entries(engines)) {
       await storage.close();
     });
 
+    it('stores an update once however often its uid is written, within a batch and across batches', async () => {
+      const { storage } = await make();
+      const e = editor();
+      e.text.insert(0, 'a');
+      const [r, other] = [record(), record()];
+      await storage.createSession(r, e.updates[0]!);
+      await storage.createSession(other, new Uint8Array([0, 0]));
+      e.text.insert(1, 'b');
+      e.text.insert(2, 'c');
+      const batch = {
+        updates: [
+          { sessionId: r.id, update: e.updates[1]!, at: 2, uid: 'p.1' },
+          { sessionId: r.id, update: e.updates[2]!, at: 3, uid: 'p.2' },
+          { sessionId: r.id, update: e.updates[2]!, at: 3, uid: 'p.2' },
+          // The same uid in another session is another update.
+          { sessionId: other.id, update: e.updates[1]!, at: 2, uid: 'p.1' },
+        ],
+        touches: [],
+      };
+      await storage.write(batch);
+      // A retry of the whole batch (its COMMIT's reply was lost), then an overlapping one.
+      await storage.write(batch);
+      e.text.insert(3, 'd');
+      const last = await storage.write({ updates: [batch.updates[1]!, { sessionId: r.id, update: e.updates[3]!, at: 4, uid: 'q.1' }], touches: [] });
+      const history = await storage.history(r.id);
+      assert.deepEqual(history.map((h) => h.uid), [null, 'p.1', 'p.2', 'q.1']);
+      assert.deepEqual(history.map((h) => h.at), [1000, 2, 3, 4]);
+      assert.equal(last.get(r.id), history.at(-1)!.seq);
+      assert.equal(rebuild(await storage.loadDocument(r.id)), 'abcd');
+      assert.equal((await storage.history(other.id)).length, 2);
+      await storage.close();
+    });
+
+    it('reads the updates logged after a seq, and the seq they reach', async () => {
+      const { storage } = await make();
+      const e = editor();
+      e.text.insert(0, 'x');
+      const r = record();
+      await storage.createSession(r, e.updates[0]!);
+      const first = (await storage.loadDocument(r.id)).lastSeq;
+      assert.deepEqual(await storage.loadUpdatesAfter(r.id, first), { updates: [], lastSeq: first });
+      e.text.insert(1, 'y');
+      e.text.insert(2, 'z');
+      const last = await storage.write({ updates: e.updates.slice(1).map((update, i) => ({ sessionId: r.id, update, at: i, uid: `u.${i}` })), touches: [] });
+      const after = await storage.loadUpdatesAfter(r.id, first);
+      assert.equal(after.lastSeq, last.get(r.id));
+      assert.equal(after.updates.length, 2);
+      const doc = new Y.Doc();
+      for (const update of [e.updates[0]!, ...after.updates]) Y.applyUpdate(doc, update);
+      assert.equal(doc.getText('code').toString(), 'xyz');
+      await storage.close();
+    });
+
     it('reports the last seq of each session in a batch that mixes sessions', async () => {
       const { storage } = await make();
       const [a, b] = [record(), record()];
@@ -249,7 +304,7 @@ describe('postgres storage: migrations', () => {
     await client.connect();
     try {
       const { rows } = await client.query<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`);
-      assert.deepEqual(rows.map((row) => row.version), [1, 2], 'each migration once, in order');
+      assert.deepEqual(rows.map((row) => row.version), [1, 2, 3], 'each migration once, in order');
     } finally {
       await client.end();
     }
@@ -260,5 +315,68 @@ describe('postgres storage: migrations', () => {
 
   it('rejects a schema name that is not a plain identifier', async () => {
     await assert.rejects(PostgresStorage.open(TEST_DATABASE_URL, { schema: 'x"; DROP TABLE y; --' }), RangeError);
+  });
+
+  it('migrates a log of the earlier schema in place: its rows load, new writes are idempotent', async () => {
+    const schema = uniqueSchema('migrate');
+    schemas.push(schema);
+    const e = editor();
+    e.text.insert(0, 'old');
+    const r = record();
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      // The schema as the previous release left it (migrations 1 and 2), with a session and its log.
+      await client.query(`CREATE SCHEMA "${schema}"; SET search_path TO "${schema}";
+        CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+        INSERT INTO schema_migrations (version, name) VALUES (1, 'v1'), (2, 'v2');
+        CREATE TABLE sessions (id text PRIMARY KEY, created_at bigint NOT NULL, last_activity bigint NOT NULL, language text NOT NULL, access text);
+        CREATE TABLE updates (seq bigserial PRIMARY KEY, session_id text NOT NULL REFERENCES sessions(id), at bigint NOT NULL, data bytea NOT NULL);
+        CREATE INDEX updates_by_session ON updates (session_id, seq);
+        CREATE TABLE snapshots (session_id text PRIMARY KEY REFERENCES sessions(id), upto_seq bigint NOT NULL, at bigint NOT NULL, data bytea NOT NULL);`);
+      await client.query(`INSERT INTO "${schema}".sessions VALUES ($1, 1, 1, 'javascript', NULL)`, [r.id]);
+      for (const update of e.updates) await client.query(`INSERT INTO "${schema}".updates (session_id, at, data) VALUES ($1, 1, $2)`, [r.id, Buffer.from(update)]);
+    } finally {
+      await client.end();
+    }
+    const storage = await openPostgres(schema);
+    assert.equal(rebuild(await storage.loadDocument(r.id)), 'old');
+    e.text.insert(3, '!');
+    const batch = { updates: [{ sessionId: r.id, update: e.updates.at(-1)!, at: 2, uid: 'm.1' }], touches: [] };
+    await storage.write(batch);
+    await storage.write(batch);
+    assert.deepEqual((await storage.history(r.id)).map((h) => h.uid), [null, 'm.1']);
+    assert.equal(rebuild(await storage.loadDocument(r.id)), 'old!');
+  });
+
+  it('stores a batch once when the reply to its COMMIT is lost and the write queue retries it', async () => {
+    const schema = uniqueSchema('commit');
+    schemas.push(schema);
+    const target = new URL(TEST_DATABASE_URL);
+    const proxy = await TcpProxy.start(Number(target.port || 5432));
+    try {
+      target.host = `127.0.0.1:${proxy.port}`;
+      const storage = await PostgresStorage.open(target.href, { schema, logger: quiet });
+      opened.push(storage);
+      const e = editor();
+      e.text.insert(0, '0');
+      const r = record();
+      await storage.createSession(r, e.updates[0]!);
+      const queue = new WriteQueue(storage, { intervalMs: 5, logger: quiet });
+      // The COMMIT reaches PostgreSQL and commits; its reply never comes back: the write fails.
+      const lost = proxy.dropReplyAfter((chunk) => chunk[0] === 0x51 /* Query */ && chunk.includes('COMMIT'));
+      for (let i = 1; i <= 5; i++) {
+        e.text.insert(i, String(i));
+        queue.push({ sessionId: r.id, update: e.updates[i]!, at: i, uid: `c.${i}` });
+      }
+      await lost;
+      await waitFor(() => !queue.hasPending(r.id), 'the retried batch to be written', 10_000);
+      await queue.close();
+      const history = await storage.history(r.id);
+      assert.deepEqual(history.map((h) => h.uid), [null, 'c.1', 'c.2', 'c.3', 'c.4', 'c.5'], 'each update once');
+      assert.equal(rebuild(await storage.loadDocument(r.id)), '012345');
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -27,7 +27,11 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
   const lines = readline.createInterface({ input: child.stdout! });
   lines.on('line', (line) => logs.push(line));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server process did not start within 15 s')), 15_000);
+    const timer = setTimeout(() => {
+      // Not left running: its pipes would keep the test process alive.
+      child.kill('SIGKILL');
+      reject(new Error('server process did not start within 60 s'));
+    }, 60_000);
     lines.on('line', (line) => {
       try {
         const entry = JSON.parse(line) as { msg?: string; url?: string };
