@@ -22,6 +22,7 @@ import { safeSend, toBytes } from '../ws/safe-send.js';
 import type { TickCork } from '../ws/tick-cork.js';
 import { guardAwareness } from './awareness-guard.js';
 import { missingDependency } from './update-dependencies.js';
+import { forbiddenChange } from './update-scope.js';
 import { encodeAwarenessMessage, relayAwareness, type YjsPeer } from './yjs-fanout.js';
 
 /** What `/yjs` connections need from the server; one object shared by all of them. */
@@ -188,6 +189,12 @@ export class YjsConnection extends Connection<Uint8Array> implements YjsPeer, Ru
           this.context.metrics?.errors.inc({ kind: 'missing_dependency' });
           this.warn({ missing }, 'closing yjs connection: update with a missing dependency');
           return this.close(CloseCode.BadRequest, `update refused: ${missing}; reconnect to resynchronize`);
+        }
+        const forbidden = forbiddenChange(live.doc, decoded);
+        if (forbidden !== null) {
+          this.context.metrics?.errors.inc({ kind: 'forbidden_change' });
+          this.warn({ forbidden }, 'refused a yjs update that changes what participants do not own');
+          return this.deny(`update refused: ${forbidden}; nothing changed`);
         }
         const refusal = this.judgeWrite(live, update.length);
         if (refusal) return this.deny(refusal.message);

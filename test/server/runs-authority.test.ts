@@ -5,7 +5,7 @@ import * as Y from 'yjs';
 import { readRunViews, type RunView } from '../../shared/read-runs.js';
 import { encodeRunMessage, type RunClientMessage } from '../../shared/protocol/run-messages.js';
 import { MAX_RUNS, MAX_RUN_OUTPUT, OUTPUT_CUT_NOTICE, RUNS_ARRAY } from '../../shared/runs.js';
-import { call, create, runPeer, tokenFor, type CreatedSession, type RunPeer } from './helpers/access.js';
+import { call, create, runPeer, tokenFor, updateFrame, type CreatedSession, type RunPeer } from './helpers/access.js';
 import { connectYjs, type YjsClient } from './helpers/clients.js';
 import { sleep, startTestServer, tempDir, waitFor } from './helpers/server.js';
 
@@ -127,6 +127,87 @@ describe('runs are recorded by the server (forged runs refused)', () => {
     assert.match((await nextReply(ivyAgain, 0)).message, /someone else's/);
 
     await unchanged(ivys);
+  });
+
+  it("refuses a candidate's update that rewrites the interviewer's run, poses as the interviewer, or changes a finished run", async () => {
+    const ivys = await ivysRuns();
+    const { session } = ivys;
+    // Each attempt from a fresh candidate (a refused update leaves a gap in its changes).
+    const forgeries: Array<(doc: Y.Doc) => void> = [
+      (doc) => {
+        const run = doc.getArray<Y.Map<unknown>>(RUNS_ARRAY).get(0);
+        const output = run.get('output') as Y.Array<unknown>;
+        doc.transact(() => {
+          run.set('status', 'ok');
+          output.delete(0, output.length);
+          output.push([{ stream: 'stdout', text: 'All 12 tests passed\n' }]);
+        });
+      },
+      (doc) => {
+        const run = new Y.Map<unknown>();
+        doc.transact(() => {
+          for (const [key, value] of Object.entries({ id: 'forged-run-1', by: 'Ivy', role: 'interviewer', language: 'python', startedAt: Date.now(), status: 'ok', truncated: false })) run.set(key, value);
+          run.set('output', Y.Array.from([{ stream: 'stdout', text: 'All 12 tests passed\n' }]));
+          doc.getArray(RUNS_ARRAY).push([run]);
+        });
+      },
+      (doc) => doc.getArray<Y.Map<unknown>>(RUNS_ARRAY).get(1).set('status', 'ok'),
+      (doc) => (doc.getArray<Y.Map<unknown>>(RUNS_ARRAY).get(1).get('output') as Y.Array<unknown>).push([{ stream: 'stdout', text: 'All 12 tests passed\n' }]),
+      (doc) => doc.getArray(RUNS_ARRAY).delete(0, 1),
+    ];
+    for (const forge of forgeries) {
+      const mallory = await join(session.id, { user: { name: 'Mallory' } });
+      await waitFor(() => readRunViews(mallory.doc).length === 2, 'the candidate synced the runs');
+      forge(mallory.doc);
+      await waitFor(() => mallory.denied.length > 0, 'permission denied');
+      assert.match(mallory.denied[0]!, /^update refused: it changes runs/);
+    }
+    // A struct continuing the server's own last item (a run output chunk) while declaring itself code.
+    const mallory = await join(session.id);
+    await waitFor(() => readRunViews(mallory.doc).length === 2, 'synced');
+    const serverClient = mallory.doc.getArray<Y.Map<unknown>>(RUNS_ARRAY).get(1)._item!.id.client;
+    const have = Y.getState(mallory.doc.store, serverClient);
+    const encoder = new Y.UpdateEncoderV1();
+    encoding.writeVarUint(encoder.restEncoder, 1);
+    encoding.writeVarUint(encoder.restEncoder, 1);
+    encoder.writeClient(serverClient);
+    encoding.writeVarUint(encoder.restEncoder, have - 1);
+    const firstCode = Y.decodeUpdate(Y.encodeStateAsUpdate(mallory.doc)).structs.find((struct) => struct instanceof Y.Item && (struct.parent as unknown) === 'code')!;
+    new Y.Item(Y.createID(serverClient, have - 1), null, firstCode.id, null, null, null, null, new Y.ContentAny([0, { stream: 'stdout', text: 'All 12 tests passed\n' }])).write(encoder, 0);
+    encoding.writeVarUint(encoder.restEncoder, 0);
+    mallory.ws.send(updateFrame(encoder.toUint8Array()));
+    await waitFor(() => mallory.denied.length > 0, 'permission denied');
+    assert.match(mallory.denied[0]!, /^update refused: .*continues/);
+
+    const metrics = (await call(server.url, 'GET', '/metrics')).body as string;
+    assert.ok(Number(/interview_errors_total\{kind="forbidden_change"\} (\d+)/.exec(metrics)?.[1]) >= 6, 'counted');
+    await unchanged(ivys);
+  });
+
+  it('refuses changes of meta.readOnly, other meta keys and unknown root types; the code and the language still change', async () => {
+    const { session, watcher } = await room();
+    const attempts: Array<[(doc: Y.Doc) => void, string]> = [
+      [(doc) => doc.getMap('meta').set('readOnly', true), 'meta.readOnly'],
+      [(doc) => doc.getMap('meta').set('theme', 'dark'), 'meta.theme'],
+      [(doc) => doc.getMap('elsewhere').set('k', 1), 'elsewhere.k'],
+      [(doc) => doc.getText('notes').insert(0, 'hidden'), 'notes'],
+      [(doc) => doc.getMap('meta').set('language', new Y.Map([['nested', 'python']])) as unknown, 'meta.language (inside it)'],
+    ];
+    for (const [change, place] of attempts) {
+      const peer = await join(session.id);
+      change(peer.doc);
+      await waitFor(() => peer.denied.length > 0, `permission denied for ${place}`);
+      assert.equal(peer.denied[0], `update refused: it changes ${place}; participants may change only the code and the language; nothing changed`);
+    }
+    const honest = await join(session.id);
+    honest.doc.transact(() => {
+      honest.text.insert(1, 'yz');
+      honest.doc.getMap('meta').set('language', 'python');
+    });
+    await waitFor(() => watcher.text.toString() === 'xyz' && watcher.doc.getMap('meta').get('language') === 'python', 'the honest edit applied');
+    await sleep(100);
+    assert.deepEqual([...watcher.doc.getMap('meta').keys()].sort(), ['language']);
+    assert.deepEqual([...watcher.doc.share.keys()].sort(), ['code', 'meta']);
   });
 
   it("interrupts a run when its author's connection closes", async () => {

@@ -63,6 +63,14 @@ export async function call(baseUrl: string, method: string, path: string, token?
   return { status: res.status, body: parsed };
 }
 
+/** A y-websocket update frame carrying `update`. */
+export function updateFrame(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, YjsMessageType.Sync);
+  syncProtocol.writeUpdate(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
 /**
  * A raw y-websocket client: syncs, sends updates of its own doc, and records the auth
  * (permission-denied) messages it gets back, which the stock provider only logs, and the run
@@ -84,10 +92,7 @@ export async function rawPeer(baseUrl: string, id: string, token?: string) {
   });
   doc.on('update', (update: Uint8Array, origin: unknown) => {
     if (origin === 'server' || ws.readyState !== WebSocket.OPEN) return;
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, 0);
-    syncProtocol.writeUpdate(encoder, update);
-    ws.send(encoding.toUint8Array(encoder));
+    ws.send(updateFrame(update));
   });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
