@@ -93,6 +93,20 @@ describe('<interview-room> runs through the run controller', () => {
     expect(part<HTMLButtonElement>(alice, 'run').disabled, 'Run enabled again').to.equal(false);
   });
 
+  it('a silent run outlasting the provider\'s 30 s of patience, alone in the room, keeps its socket', async function () {
+    this.timeout(60_000);
+    const base = await serverUrl();
+    const session = await createSession(base, { code: 'compute()\n' });
+    const runner: CodeRunner = { run: () => new Promise((resolve) => setTimeout(() => resolve({ status: 'ok', output: 'done\n', durationMs: 33_000 }), 33_000)) };
+    const alone = await fixture<InterviewRoom>(html`<interview-room server=${base} session=${session} name="Alone" .runner=${runner}></interview-room>`);
+    await until(() => statusState(alone) === 'connected', 'connected');
+    await alone.updateComplete;
+    // The provider closes a socket that heard nothing for 30 s; nobody else is here to make noise.
+    expect((await run(alone)).status).to.equal('ok');
+    await until(() => latestRun(alone)?.status === 'ok', 'the run recorded as finished');
+    expect(latestRun(alone)?.output).to.equal('done\n');
+  });
+
   it('a cancelled room-run-request runs nothing', async () => {
     let calls = 0;
     const { alice } = await twoRooms({
