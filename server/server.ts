@@ -15,6 +15,7 @@ import type { Logger } from './logger.js';
 import { jsonRooms } from './json/json-room.js';
 import { Metrics } from './observability/metrics.js';
 import { sessionMetrics } from './observability/session-metrics.js';
+import { RunRecorder } from './runs/run-recorder.js';
 import { RedisBus } from './scale/redis-bus.js';
 import type { SessionExtension } from './sessions/session-extension.js';
 import { SessionHub } from './sessions/session-hub.js';
@@ -77,8 +78,10 @@ export async function startServer(
   }
   // Gauges read these lazily, after the servers below exist.
   const metrics: Metrics = new Metrics({ sessions: (): number => hub.loadedCount, connections: (protocol) => sockets[protocol].clients.size });
-  // The order every session's hooks run in: local clients first, then other instances, then metrics.
-  const extensions: SessionExtension[] = [yjsFanout, jsonRooms, ...(bus ? [bus] : []), sessionMetrics(metrics), ...(deps.extensions ?? [])];
+  // With other instances, a run left `running` in a loaded document may be going on at one of them.
+  const runs = new RunRecorder({ interruptOnLoad: !bus });
+  // The order every session's hooks run in: local clients first, then other instances, then metrics, then runs.
+  const extensions: SessionExtension[] = [yjsFanout, jsonRooms, ...(bus ? [bus] : []), sessionMetrics(metrics), runs, ...(deps.extensions ?? [])];
   const hub: SessionHub = new SessionHub({
     storage,
     logger,
@@ -130,7 +133,7 @@ export async function startServer(
   // A slow or silent HTTP client cannot hold a socket for long.
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
-  const sockets = attachWebSockets(server, { config, hub, access, logger, metrics, ...(deps.corkMode ? { corkMode: deps.corkMode } : {}) });
+  const sockets = attachWebSockets(server, { config, hub, access, logger, metrics, runs, ...(deps.corkMode ? { corkMode: deps.corkMode } : {}) });
 
   try {
     await new Promise<void>((resolve, reject) => {

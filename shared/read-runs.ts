@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { isRole } from './roles.js';
 import { RUNS_ARRAY, isOutputStream, isRunStatus, type RunOutput, type RunRecord } from './runs.js';
 
 /** A run as rendered: the record plus the writer's Yjs client id (to tell whether they are still here). */
@@ -7,13 +8,17 @@ export interface RunView extends RunRecord {
 }
 
 /**
- * The runs of `doc` as plain data, oldest first. Any participant can write the document, so every
- * field is checked and entries of the wrong shape are skipped. Used by the element and the REST API.
+ * The runs of `doc` as plain data, oldest first. Only the server writes runs, but a document may
+ * hold anything (an old client, storage), so every field is checked and entries of the wrong shape
+ * are skipped: not a map, or without the role the server stamps on every run. Used by the element
+ * and the REST API.
  */
 export function readRunViews(doc: Y.Doc): RunView[] {
   const runs: RunView[] = [];
   for (const entry of doc.getArray<unknown>(RUNS_ARRAY).toArray()) {
     if (!(entry instanceof Y.Map)) continue;
+    const role = entry.get('role');
+    if (!isRole(role)) continue;
     const status = entry.get('status');
     const output = entry.get('output');
     const chunks: RunOutput[] = [];
@@ -28,6 +33,7 @@ export function readRunViews(doc: Y.Doc): RunView[] {
     runs.push({
       id: String(entry.get('id') ?? ''),
       by: String(entry.get('by') ?? ''),
+      role,
       language: String(entry.get('language') ?? ''),
       startedAt: Number(entry.get('startedAt') ?? 0),
       status: isRunStatus(status) ? status : 'error',

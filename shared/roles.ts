@@ -14,3 +14,6 @@ export type Role = (typeof ROLES)[number];
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 }
+
+/** How each role reads in the page (the participant list, the runs). */
+export const ROLE_LABELS: Record<Role, string> = { interviewer: 'Interviewer', candidate: 'Candidate' };

@@ -95,6 +95,7 @@ export const sessionRunsSchema = z
       z.object({
         id: z.string(),
         by: z.string(),
+        role,
         language: z.string(),
         startedAt: z.number(),
         status: z.enum(RUN_STATUSES),

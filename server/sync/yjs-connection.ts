@@ -8,9 +8,12 @@ import * as authProtocol from 'y-protocols/auth';
 import * as syncProtocol from 'y-protocols/sync';
 import { CloseCode } from '../../shared/protocol/close-codes.js';
 import type { ErrorCode } from '../../shared/protocol/errors.js';
+import { encodeRunMessage, readRunPayload } from '../../shared/protocol/run-messages.js';
 import { YjsMessageType } from '../../shared/protocol/yjs-messages.js';
 import type { Presented } from '../access/authorize.js';
 import { RatePolicy } from '../limits/token-bucket.js';
+import { parseRunMessage } from '../runs/parse-run-message.js';
+import type { RunAuthor, RunRecorder } from '../runs/run-recorder.js';
 import { applyAwarenessEntries } from '../sessions/awareness-internals.js';
 import type { LiveSession } from '../sessions/live-session.js';
 import type { SessionError } from '../sessions/session-error.js';
@@ -19,6 +22,7 @@ import { safeSend, toBytes } from '../ws/safe-send.js';
 import type { TickCork } from '../ws/tick-cork.js';
 import { guardAwareness } from './awareness-guard.js';
 import { missingDependency } from './update-dependencies.js';
+import { forbiddenChange } from './update-scope.js';
 import { encodeAwarenessMessage, relayAwareness, type YjsPeer } from './yjs-fanout.js';
 
 /** What `/yjs` connections need from the server; one object shared by all of them. */
@@ -29,6 +33,8 @@ export interface YjsContext extends ConnectionContext {
   awarenessRate: RatePolicy;
   /** Largest awareness state of one client (MAX_AWARENESS_BYTES). */
   maxAwarenessBytes: number;
+  /** Records the runs connections report in run messages. */
+  runs: RunRecorder;
 }
 
 /** A frame that does not follow the y-websocket protocol. */
@@ -36,16 +42,17 @@ class ProtocolError extends Error {}
 
 /**
  * One y-websocket client of a live session. Speaks exactly what the stock `WebsocketProvider`
- * expects: sync step 1/2 and updates (y-protocols/sync), awareness, and query-awareness. It
+ * expects: sync step 1/2 and updates (y-protocols/sync), awareness, and query-awareness, plus our
+ * client's run messages (shared/protocol/run-messages.ts), which the RunRecorder records. It
  * joins the session named in its URL at once; frames that arrive while the document loads wait,
  * so no sync answer is ever computed from a partial document. A refused join closes the socket
  * with the refusal's code (4404 unknown, 4410 expired, 4401 unauthorized, 1013 unavailable, ...).
  */
-export class YjsConnection extends Connection<Uint8Array, YjsContext> implements YjsPeer {
+export class YjsConnection extends Connection<Uint8Array, YjsContext> implements YjsPeer, RunAuthor {
   /** Whether the awareness holds a state this client set; withdrawn when it leaves. */
   private holdsAwareness = false;
   /** The awareness client id this connection speaks for: the first one it sets. */
-  private awarenessId: number | null = null;
+  private claimedId: number | null = null;
   /** This connection's bucket of awareness bytes under `context.awarenessRate`. */
   private awarenessBudget = RatePolicy.FULL;
 
@@ -65,6 +72,11 @@ export class YjsConnection extends Connection<Uint8Array, YjsContext> implements
 
   get kind(): 'yjs' {
     return 'yjs';
+  }
+
+  /** The awareness client id this connection speaks for (the first it set); null before. */
+  get awarenessId(): number | null {
+    return this.claimedId;
   }
 
   send(message: Uint8Array): void {
@@ -113,8 +125,8 @@ export class YjsConnection extends Connection<Uint8Array, YjsContext> implements
 
   /** Withdraws the awareness state this client set, telling the others it left. */
   private withdrawAwareness(live: LiveSession): void {
-    if (this.holdsAwareness && this.awarenessId !== null) {
-      awarenessProtocol.removeAwarenessStates(live.awareness, [this.awarenessId], null);
+    if (this.holdsAwareness && this.claimedId !== null) {
+      awarenessProtocol.removeAwarenessStates(live.awareness, [this.claimedId], null);
     }
   }
 
@@ -147,6 +159,8 @@ export class YjsConnection extends Connection<Uint8Array, YjsContext> implements
       case YjsMessageType.QueryAwareness:
         this.send(awarenessMessage(live, [...live.awareness.getStates().keys()]));
         return;
+      case YjsMessageType.Run:
+        return this.handleRun(live, decoder, message.length);
       default:
         throw new ProtocolError(`unknown message type ${type}`);
     }
@@ -176,6 +190,12 @@ export class YjsConnection extends Connection<Uint8Array, YjsContext> implements
           this.warn({ missing }, 'closing yjs connection: update with a missing dependency');
           return this.close(CloseCode.BadRequest, `update refused: ${missing}; reconnect to resynchronize`);
         }
+        const forbidden = forbiddenChange(live.doc, decoded);
+        if (forbidden !== null) {
+          this.context.metrics?.errors.inc({ kind: 'forbidden_change' });
+          this.warn({ forbidden }, 'refused a yjs update that changes what participants do not own');
+          return this.deny(`update refused: ${forbidden}; nothing changed`);
+        }
         const refusal = this.judgeWrite(live, update.length);
         if (refusal) return this.deny(refusal.message);
         const started = performance.now();
@@ -188,6 +208,27 @@ export class YjsConnection extends Connection<Uint8Array, YjsContext> implements
     }
   }
 
+  /**
+   * A run message: recorded by the RunRecorder, or answered with `refused` (nothing changed). A
+   * payload the schema refuses is a malformed frame. A candidate may start a run only while the
+   * session is unlocked; a run already going may still record its output and end.
+   */
+  private handleRun(live: LiveSession, decoder: decoding.Decoder, bytes: number): void {
+    let payload: unknown;
+    try {
+      payload = readRunPayload(decoder);
+    } catch {
+      throw new ProtocolError('a run message must hold one JSON object');
+    }
+    const parsed = parseRunMessage(payload);
+    if (typeof parsed === 'string') throw new ProtocolError(parsed);
+    const { runs } = this.context as YjsContext;
+    const refusal = this.judgeWrite(live, bytes, parsed.type === 'start') ?? runs.receive(live, this, parsed);
+    if (!refusal) return;
+    this.context.metrics?.errors.inc({ kind: 'run_refused' });
+    this.send(encodeRunMessage({ type: 'refused', id: parsed.id, code: refusal.code, message: refusal.message }));
+  }
+
   /** Refuses an edit with y-protocols' permission-denied message (the stock provider logs it). */
   private deny(reason: string): void {
     const encoder = encoding.createEncoder();
@@ -198,12 +239,12 @@ export class YjsConnection extends Connection<Uint8Array, YjsContext> implements
 
   /** Whether this connection may set the awareness state of `clientId`: only its own one. */
   private owns(live: LiveSession, clientId: number): boolean {
-    if (this.awarenessId === null) {
+    if (this.claimedId === null) {
       // Claiming an id someone else already holds is refused: nobody may pose as another.
       if (live.awareness.getStates().has(clientId)) return false;
-      this.awarenessId = clientId;
+      this.claimedId = clientId;
     }
-    return clientId === this.awarenessId;
+    return clientId === this.claimedId;
   }
 }
 

@@ -169,10 +169,11 @@ export abstract class Connection<Frame, Context extends ConnectionContext = Conn
    * refusal (nothing is applied) when not. Judged when the change takes effect, for both
    * protocols alike: the lock, the document size, and how much the connection and the session
    * have logged in the last minute (the history is kept, so storage grows with every update).
+   * `lockApplies` false skips the lock: a run started before the lock may still record its end.
    */
-  protected judgeWrite(live: LiveSession, bytes: number): SessionError | null {
+  protected judgeWrite(live: LiveSession, bytes: number, lockApplies = true): SessionError | null {
     if (this.expiresAt <= Date.now()) return new SessionError(ErrorCode.Unauthorized, 'your access has expired; sign in again');
-    if (this.role === 'candidate' && live.readOnly) {
+    if (lockApplies && this.role === 'candidate' && live.readOnly) {
       return new SessionError(ErrorCode.ReadOnly, 'read-only: the interviewer has locked the editor; nothing changed');
     }
     if (bytes === 0) return null;

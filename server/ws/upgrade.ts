@@ -11,6 +11,7 @@ import { ConnectionCounter } from '../limits/connection-counter.js';
 import { RatePolicy } from '../limits/token-bucket.js';
 import type { Logger } from '../logger.js';
 import type { Metrics, Protocol } from '../observability/metrics.js';
+import type { RunRecorder } from '../runs/run-recorder.js';
 import type { SessionHub } from '../sessions/session-hub.js';
 import { YjsConnection, type YjsContext } from '../sync/yjs-connection.js';
 import { clientAddress } from './client-address.js';
@@ -42,9 +43,9 @@ export interface WebSockets {
  */
 export function attachWebSockets(
   server: Server,
-  deps: { config: Config; hub: SessionHub; access: AccessService; logger: Logger; metrics: Metrics; corkMode?: CorkMode },
+  deps: { config: Config; hub: SessionHub; access: AccessService; logger: Logger; metrics: Metrics; runs: RunRecorder; corkMode?: CorkMode },
 ): WebSockets {
-  const { config, hub, access, logger, metrics } = deps;
+  const { config, hub, access, logger, metrics, runs } = deps;
   const options = { noServer: true, maxPayload: config.maxMessageBytes, perMessageDeflate: false } as const;
   const yjs = new WebSocketServer(options);
   const json = new WebSocketServer(options);
@@ -69,6 +70,7 @@ export function attachWebSockets(
     cork,
     awarenessRate: new RatePolicy(config.awarenessBytesPerSecond, Math.max(config.awarenessBytesPerSecond, config.maxAwarenessBytes)),
     maxAwarenessBytes: config.maxAwarenessBytes,
+    runs,
   };
   const jsonContext: JsonContext = {
     ...shared,

@@ -82,7 +82,10 @@ export interface SessionPatch {
 /** Answer of `PATCH /api/sessions/:id`: the new details, plus the new owner secret after a rotation. */
 export type PatchedSession = SessionDetails & Partial<Pick<CreatedSession, 'ownerSecret' | 'interviewerUrl'>>;
 
-/** Answer of `GET /api/sessions/:id/runs`: the session's code runs, oldest first. */
+/**
+ * Answer of `GET /api/sessions/:id/runs`: the session's code runs as the server recorded them,
+ * oldest first, each with the author's name and role as the server stamped them.
+ */
 export interface SessionRuns {
   runs: RunRecord[];
 }

@@ -92,7 +92,7 @@ describe('roles and tokens', () => {
     await waitFor(() => watcher.text.toString() === '// reviewed\nbase!', 'candidates edit again after unlock');
   });
 
-  it('keeps the lock flag out of a never-locked document, and puts back a client that sets it', async () => {
+  it('keeps the lock flag out of a never-locked document, and refuses a client that sets it', async () => {
     const session = await create(server.url, { code: 'open' });
     const watcher = await connectYjs(server.url, session.id);
     cleanup.push(() => watcher.destroy());
@@ -102,8 +102,15 @@ describe('roles and tokens', () => {
     cleanup.push(() => candidate.ws.close());
     await waitFor(() => candidate.text.toString() === 'open', 'candidate synced');
     candidate.doc.getMap('meta').set('readOnly', true);
-    await waitFor(() => watcher.doc.getMap('meta').get('readOnly') === false, 'the flag put back to unlocked');
-    candidate.text.insert(4, '!');
+    await waitFor(() => candidate.denied.length > 0, 'permission denied');
+    assert.match(candidate.denied[0]!, /it changes meta\.readOnly/);
+    await sleep(100);
+    assert.equal(watcher.doc.getMap('meta').has('readOnly'), false, 'the flag never reached anyone');
+    // This client's next change would follow a gap where the refused one was (closed with 4400): a fresh connection edits.
+    const again = await rawPeer(server.url, session.id);
+    cleanup.push(() => again.ws.close());
+    await waitFor(() => again.text.toString() === 'open', 'candidate synced again');
+    again.text.insert(4, '!');
     await waitFor(() => watcher.text.toString() === 'open!', 'the candidate still edits');
   });
 

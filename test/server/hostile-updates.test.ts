@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import * as encoding from 'lib0/encoding';
-import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
-import { call, create, rawPeer, tokenFor } from './helpers/access.js';
+import { call, create, rawPeer, tokenFor, updateFrame } from './helpers/access.js';
 import { connectYjs } from './helpers/clients.js';
 import { startTestServer, waitFor, waitForAsync } from './helpers/server.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
-
-/** A y-websocket update frame carrying `update`. */
-function updateFrame(update: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, 0);
-  syncProtocol.writeUpdate(encoder, update);
-  return encoding.toUint8Array(encoder);
-}
 
 /** A doc that holds `state` and writes as `clientID`. */
 function docAs(clientID: number, state: Uint8Array): Y.Doc {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import * as Y from 'yjs';
 import { missingDependency } from '../../server/sync/update-dependencies.js';
 import { prng, testSeed } from './helpers/random.js';
+import { concurrentWriters } from './helpers/writers.js';
 
 /** Whether Yjs left anything of the last update pending in `doc`. */
 const pending = (doc: Y.Doc): boolean => doc.store.pendingStructs !== null || doc.store.pendingDs !== null;
@@ -14,13 +15,7 @@ describe('missing dependencies of an update (what Yjs would hold pending)', () =
     let whole = 0;
     for (let round = 0; round < 20; round++) {
       // Three writers edit concurrently and exchange their changes now and then.
-      const writers = [1, 2, 3].map((clientID) => {
-        const doc = new Y.Doc();
-        doc.clientID = clientID;
-        return doc;
-      });
-      const updates: Uint8Array[] = [];
-      for (const doc of writers) doc.on('update', (update: Uint8Array, origin: unknown) => origin !== 'sync' && updates.push(update));
+      const { docs: writers, updates } = concurrentWriters(3);
       for (let step = 0; step < 40; step++) {
         const doc = writers[Math.floor(random() * writers.length)]!;
         const text = doc.getText('code');

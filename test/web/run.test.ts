@@ -3,7 +3,7 @@ import '../../web/embed.js';
 import type { InterviewRoom } from '../../web/components/interview-room.js';
 import type { RoomRunResultEvent } from '../../web/components/room-events.js';
 import type { CodeRunner, RunRequest, RunResult } from '../../web/runs/runner.js';
-import { createSession, part, serverUrl, statusState, until } from './helpers.js';
+import { createSession, part, serverUrl, startServer, statusState, stopServer, until } from './helpers.js';
 
 /** Two connected elements in one new session; `runner` is Alice's. */
 async function twoRooms(runner: CodeRunner): Promise<{ alice: InterviewRoom; bob: InterviewRoom }> {
@@ -69,6 +69,42 @@ describe('<interview-room> runs through the run controller', () => {
     const result = await run(alice);
     expect(result.status).to.equal('error');
     expect(result.output).to.contain('The runner failed: boom');
+  });
+
+  it('a run whose connection drops ends as interrupted for everyone, and Run waits for the connection', async () => {
+    const { alice, bob } = await twoRooms({
+      run: (_request, signal) =>
+        new Promise((resolve) => signal.addEventListener('abort', () => resolve({ status: 'stopped', output: '', durationMs: 1 }))),
+    });
+    try {
+      const result = run(alice);
+      await until(() => latestRun(bob)?.status === 'running', "Bob's panel to show the run going");
+      await stopServer();
+      expect((await result).status).to.equal('interrupted');
+      await alice.updateComplete;
+      expect(part(alice, 'output').querySelector('.run-notice')?.textContent).to.contain('The connection dropped');
+      expect(part<HTMLButtonElement>(alice, 'run').disabled, 'no Run while disconnected').to.equal(true);
+    } finally {
+      await startServer();
+    }
+    await until(() => statusState(alice) === 'connected' && latestRun(bob)?.status === 'interrupted', 'the run shown interrupted after the restart', 12_000);
+    await alice.updateComplete;
+    expect(latestRun(alice)?.status).to.equal('interrupted');
+    expect(part<HTMLButtonElement>(alice, 'run').disabled, 'Run enabled again').to.equal(false);
+  });
+
+  it('a silent run outlasting the provider\'s 30 s of patience, alone in the room, keeps its socket', async function () {
+    this.timeout(60_000);
+    const base = await serverUrl();
+    const session = await createSession(base, { code: 'compute()\n' });
+    const runner: CodeRunner = { run: () => new Promise((resolve) => setTimeout(() => resolve({ status: 'ok', output: 'done\n', durationMs: 33_000 }), 33_000)) };
+    const alone = await fixture<InterviewRoom>(html`<interview-room server=${base} session=${session} name="Alone" .runner=${runner}></interview-room>`);
+    await until(() => statusState(alone) === 'connected', 'connected');
+    await alone.updateComplete;
+    // The provider closes a socket that heard nothing for 30 s; nobody else is here to make noise.
+    expect((await run(alone)).status).to.equal('ok');
+    await until(() => latestRun(alone)?.status === 'ok', 'the run recorded as finished');
+    expect(latestRun(alone)?.output).to.equal('done\n');
   });
 
   it('a cancelled room-run-request runs nothing', async () => {

@@ -1,5 +1,5 @@
 /** The participant's display name, remembered in localStorage so the room asks only once. */
-import { cleanName } from '../connection/room-members.js';
+import { cleanName } from '../../shared/display-names.js';
 import { readStored, writeStored } from './local-store.js';
 
 const STORAGE_KEY = 'interview-room:display-name';

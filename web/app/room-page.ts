@@ -8,7 +8,7 @@ import { formControls } from './form-styles.js';
 import type { InterviewRoom } from '../components/interview-room.js';
 import type { RoomAuthRequiredEvent } from '../components/room-events.js';
 import { getSessionCode } from '../api/sessions-client.js';
-import { cleanName } from '../connection/room-members.js';
+import { cleanName } from '../../shared/display-names.js';
 import { loadDisplayName, saveDisplayName } from './display-name.js';
 import { RoomAccess } from './room-access.js';
 

@@ -26,8 +26,8 @@
  *
  * @csspart editor - The CodeMirror editor's container.
  * @csspart language - The language `<select>`.
- * @csspart run - The Run button.
- * @csspart output - The shared runs (`data-status` = the latest run's status: `running` | `ok` | `error` | `timeout` | `stopped`).
+ * @csspart run - The Run button; disabled while the room is not connected (the server records runs).
+ * @csspart output - The shared runs (`data-status` = the latest run's status: `running` | `ok` | `error` | `timeout` | `stopped` | `interrupted`).
  * @csspart stop - The Stop button, shown while the local participant's run is going.
  * @csspart participants - The participant list (`<ul>`, one `<li>` per participant).
  * @csspart role-badge - A participant's role in the list (`data-role` = `interviewer` | `candidate`).
@@ -64,13 +64,14 @@ import { Compartment } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import * as Y from 'yjs';
+import { cleanName } from '../../shared/display-names.js';
 import { DEFAULT_LANGUAGE, LANGUAGES, LANGUAGE_LABELS, isLanguage, type Language } from '../../shared/languages.js';
 import { CloseCode } from '../../shared/protocol/close-codes.js';
 import { isRole, type Role } from '../../shared/roles.js';
 import { CODE_TEXT, LANGUAGE_KEY, META_MAP, READ_ONLY_KEY } from '../../shared/schema.js';
 import { endSession, updateSession } from '../api/access-client.js';
 import type { ConnectionStatus } from '../connection/connection-status.js';
-import { cleanName, type RoomMember } from '../connection/room-members.js';
+import type { RoomMember } from '../connection/room-members.js';
 import { RoomConnection, type Room } from '../connection/room-connection.js';
 import { createEditorState } from '../editor/editor-extensions.js';
 import { languageSupport } from '../editor/language-support.js';
@@ -130,7 +131,7 @@ export class InterviewRoom extends LitElement {
   declare token: string;
   /** The local participant's role; `interviewer` keeps editing while locked and gets the controls. */
   declare role: Role | '';
-  /** Executes code for the Run button; `null` uses the built-in sandbox. Runs are recorded in the document either way. */
+  /** Executes code for the Run button; `null` uses the built-in sandbox. Runs are reported to the server either way. */
   declare runner: CodeRunner | null;
   /** Time limit of a run in milliseconds (attribute `run-timeout`). */
   declare runTimeout: number;
@@ -152,11 +153,7 @@ export class InterviewRoom extends LitElement {
   private readonly languageCompartment = new Compartment();
   private readonly readOnlyCompartment = new Compartment();
   private binding: EditorBinding | null = null;
-  private readonly runs = new RunController(this, {
-    server: () => this.server || globalThis.location.origin,
-    name: () => cleanName(this.name, 'Guest'),
-    present: (clientId) => this.connection.members.some((member) => member.clientId === clientId),
-  });
+  private readonly runs = new RunController(this, { server: () => this.server || globalThis.location.origin });
 
   constructor() {
     super();
@@ -250,6 +247,7 @@ export class InterviewRoom extends LitElement {
     const refused = status.closeCode !== undefined;
     const showControls = this.role === 'interviewer' && !!this.token && !!this.connection.room && !refused;
     const running = this.runs.running;
+    const canRun = !running && status.state === 'connected' && this.editable;
     return html`
       <header>
         <label>
@@ -264,7 +262,7 @@ export class InterviewRoom extends LitElement {
             ${LANGUAGES.map((lang) => html`<option value=${lang} ?selected=${lang === this.currentLanguage}>${LANGUAGE_LABELS[lang]}</option>`)}
           </select>
         </label>
-        <button part="run" type="button" ?disabled=${running || refused || !this.connection.room || !this.editable} @click=${this.onRun}>
+        <button part="run" type="button" ?disabled=${!canRun} @click=${this.onRun}>
           ${running ? 'Running…' : 'Run'}
         </button>
         ${running ? html`<button part="stop" type="button" @click=${() => this.runs.stop()}>Stop</button>` : nothing}
@@ -303,7 +301,7 @@ export class InterviewRoom extends LitElement {
   }
 
   private bindRoom(room: Room | null): void {
-    this.runs.setDoc(room?.doc ?? null);
+    this.runs.setRoom(room);
     this.unbindRoom();
     if (!room) return;
     const host = this.editorHost;
@@ -397,9 +395,8 @@ export class InterviewRoom extends LitElement {
     if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
     event.preventDefault();
     event.stopPropagation();
-    const refused = this.connection.status.closeCode !== undefined;
-    // Runs are document writes, which the server refuses from candidates while the session is locked.
-    if (!this.runs.running && !refused && this.connection.room && this.editable) void this.onRun();
+    // The server records runs: none while disconnected, and none from candidates while the session is locked.
+    if (!this.runs.running && this.connection.status.state === 'connected' && this.editable) void this.onRun();
   }
 }
 

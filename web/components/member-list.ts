@@ -5,11 +5,8 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
-import type { Role } from '../../shared/roles.js';
+import { ROLE_LABELS } from '../../shared/roles.js';
 import type { RoomMember } from '../connection/room-members.js';
-
-/** How a role reads in the list. */
-const ROLE_LABELS: Record<Role, string> = { interviewer: 'Interviewer', candidate: 'Candidate' };
 
 /** The `<ul part="participants">` for `members` (local user first, as the connection orders them). */
 export function memberList(members: readonly RoomMember[]): TemplateResult {

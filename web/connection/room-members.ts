@@ -6,6 +6,7 @@
  * connection, a different thing.
  */
 import type { Awareness } from 'y-protocols/awareness';
+import { cleanName } from '../../shared/display-names.js';
 import { isRole, type Role } from '../../shared/roles.js';
 
 /** One person in the room: an awareness entry (one per open editor). */
@@ -28,15 +29,6 @@ const PALETTE = ['#e5484d', '#0b8a5c', '#3e63dd', '#d6409f', '#ad5700', '#8e4ec6
 /** A colour picked from the palette by client id, so a participant keeps it across reconnects. */
 export function colorFor(clientId: number): string {
   return PALETTE[clientId % PALETTE.length]!;
-}
-
-/** Longest display name kept; longer ones are cut so a hostile peer cannot flood the list. */
-export const MAX_NAME_LENGTH = 40;
-
-/** Trims and bounds a name; an empty one becomes `fallback`. */
-export function cleanName(raw: unknown, fallback: string): string {
-  const name = typeof raw === 'string' ? raw.trim().slice(0, MAX_NAME_LENGTH) : '';
-  return name || fallback;
 }
 
 /** The members in `awareness`, local user first, then by name. Ignores malformed states. */

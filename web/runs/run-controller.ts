@@ -1,22 +1,31 @@
 /**
  * Everything about running code that `<interview-room>` holds, as a Lit `ReactiveController`. It
  * owns a run from start to end: `start` begins one, `stop` ends it, `running` says whether one is
- * going. Every run is recorded in the session's document as it happens (`RunWriter`), whether the
- * sandboxed runner frame or the embedder's `CodeRunner` executes it, and the panel renders the
- * session's runs from the document, so it follows every participant's runs live.
+ * going. Every run is reported to the server as it happens (`RunWriter`, over the room's socket),
+ * whether the sandboxed runner frame or the embedder's `CodeRunner` executes it; the server
+ * records it in the session's document, and the panel renders the session's runs from the
+ * document, so it follows every participant's runs live.
  *
- *   start ──▶ RunWriter: run appended, status `running`
+ *   start ──▶ RunWriter: `start` sent; the server appends the run, status `running`
  *     │       SandboxClient.run(sink) or CodeRunner.run ── output ──▶ sink ──▶ RunWriter.append
  *     │                                                  └ progress ─▶ sink ──▶ panel (local only)
  *     └─ end (or stop) ──▶ RunWriter.finish(status, duration) ──▶ RunResult (room-run-result)
+ *
+ * Runs need the connection: the server records them, and only from the socket a run started on.
+ * While the room is not connected `start` runs nothing (the element disables Run meanwhile); when
+ * the socket drops during a run, the run is stopped here too (the server marks it `interrupted`),
+ * and a run the server refuses (the session locked, too many runs) is stopped with the reason
+ * shown under the runs.
  */
 import type { ReactiveController, ReactiveControllerHost, TemplateResult } from 'lit';
 import type * as Y from 'yjs';
-import { DEFAULT_RUN_TIMEOUT_MS, RUNS_ARRAY } from '../../shared/runs.js';
+import { DEFAULT_RUN_TIMEOUT_MS, RUNS_ARRAY, isRunnerEnd } from '../../shared/runs.js';
+import type { Room } from '../connection/room-connection.js';
 import type { RunSink } from '../sandbox/run-sink.js';
 import { SandboxClient, type RunOutcome } from '../sandbox/sandbox-client.js';
+import { RunChannel } from './run-channel.js';
 import { readRunViews, type RunView } from './run-records.js';
-import { RunWriter } from './run-writer.js';
+import { RunWriter, newRunId } from './run-writer.js';
 import type { CodeRunner, RunRequest, RunResult } from './runner.js';
 import { runsView } from './runs-view.js';
 
@@ -27,10 +36,6 @@ export const MAX_RUN_TIMEOUT_MS = 120_000;
 export interface RunControllerOptions {
   /** Base URL of the service (the runner frame and Pyodide are served there). */
   server(): string;
-  /** The local participant's display name. */
-  name(): string;
-  /** Whether a Yjs client id belongs to someone in the room now. */
-  present(clientId: number): boolean;
 }
 
 /** The element's time-limit property (`run-timeout`, ms) as a usable number. */
@@ -43,8 +48,11 @@ export function runTimeoutMs(value: unknown): number {
 /** Runs for one element; see the file comment. */
 export class RunController implements ReactiveController {
   private doc: Y.Doc | null = null;
+  private channel: RunChannel | null = null;
   private runs: RunView[] = [];
   private progress: string | null = null;
+  /** Why the last local run was not (fully) recorded, shown under the runs until the next run. */
+  private notice: string | null = null;
   private sandbox: SandboxClient | null = null;
   private sandboxServer = '';
   private stickToBottom = true;
@@ -64,11 +72,14 @@ export class RunController implements ReactiveController {
     return this.abort !== null;
   }
 
-  /** Follows the room's document (`null` when the room closed). */
-  setDoc(doc: Y.Doc | null): void {
+  /** Follows the room: its document and its socket (`null` when the room closed). */
+  setRoom(room: Room | null): void {
+    const doc = room?.doc ?? null;
     if (doc === this.doc) return;
     this.doc?.getArray(RUNS_ARRAY).unobserveDeep(this.onRuns);
+    this.channel?.destroy();
     this.doc = doc;
+    this.channel = room ? new RunChannel(room.provider) : null;
     doc?.getArray(RUNS_ARRAY).observeDeep(this.onRuns);
     this.onRuns();
     // The frame keeps a JavaScript worker warm, so make it while the room opens, not on Run.
@@ -77,8 +88,9 @@ export class RunController implements ReactiveController {
 
   /**
    * Runs `request` (stopping a local run still going) in the built-in sandbox, or through `custom`
-   * when the embedder set one, and records it in the document. Resolves when it ended, never
-   * rejects: a runner that throws gives an `error` result.
+   * when the embedder set one, and reports it to the server. Resolves when it ended, never
+   * rejects: a runner that throws gives an `error` result; a run the server refused, an `error`
+   * with the reason; a run whose socket dropped, `interrupted`.
    */
   async start(request: RunRequest, custom: CodeRunner | null): Promise<RunResult> {
     this.abort?.abort();
@@ -87,7 +99,7 @@ export class RunController implements ReactiveController {
     this.host.requestUpdate();
     const started = performance.now();
     try {
-      return await this.record(request, custom, abort.signal);
+      return await this.record(request, custom, abort);
     } catch (error) {
       return { status: 'error', output: `The runner failed: ${errorMessage(error)}`, durationMs: performance.now() - started };
     } finally {
@@ -103,7 +115,7 @@ export class RunController implements ReactiveController {
 
   /** The output panel. */
   render(): TemplateResult {
-    return runsView({ runs: this.runs, progress: this.progress, present: (id) => id === null || this.options.present(id) });
+    return runsView({ runs: this.runs, progress: this.progress, notice: this.notice });
   }
 
   hostUpdate(): void {
@@ -122,29 +134,56 @@ export class RunController implements ReactiveController {
     this.stop();
   }
 
-  /** Writes the run into the document while it executes; the executor's failure is written as a notice. */
-  private async record(request: RunRequest, custom: CodeRunner | null, signal: AbortSignal): Promise<RunResult> {
-    const doc = this.doc;
-    if (!doc) return { status: 'error', output: 'Not connected to a session.', durationMs: 0 };
+  /**
+   * Reports the run to the server while it executes; the executor's failure is reported as a
+   * notice. The server refusing the run, or the socket dropping, stops it.
+   */
+  private async record(request: RunRequest, custom: CodeRunner | null, abort: AbortController): Promise<RunResult> {
+    const id = newRunId();
+    // Set when the server refused the run or its socket dropped: the run is stopped, and why is shown.
+    const cut: { end: { status: 'error' | 'interrupted'; why: string } | null } = { end: null };
+    const end = (status: 'error' | 'interrupted', why: string): void => {
+      if (cut.end) return;
+      cut.end = { status, why };
+      this.showNotice(why);
+      abort.abort();
+    };
+    const link = this.channel?.link(id, {
+      refused: (reply) => end('error', `The server did not record this run: ${reply.message}.`),
+      lost: () => end('interrupted', 'The connection dropped: the run was interrupted. Run it again once reconnected.'),
+    });
+    if (!link) return { status: 'error', output: 'Not connected: runs are recorded by the server. Run again once connected.', durationMs: 0 };
+    this.showNotice(null);
     const timeoutMs = request.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
-    const writer = new RunWriter(doc, { by: this.options.name(), language: request.language });
+    const writer = new RunWriter(id, link, request.language);
     const sink: RunSink = { output: (stream, text) => writer.append(stream, text), progress: (text) => this.showProgress(text) };
     const started = performance.now();
     let outcome: RunOutcome;
     try {
       outcome = custom
-        ? await runCustom(custom, { code: request.code, language: request.language, timeoutMs }, sink, signal)
-        : await this.sandboxFor().run({ ...request, runId: writer.id, timeoutMs }, sink, signal);
+        ? await runCustom(custom, { code: request.code, language: request.language, timeoutMs }, sink, abort.signal)
+        : await this.sandboxFor().run({ ...request, runId: id, timeoutMs }, sink, abort.signal);
     } catch (error) {
       writer.notice(`The runner failed: ${errorMessage(error)}\n`);
       outcome = { status: 'error', durationMs: performance.now() - started };
     } finally {
       this.showProgress(null);
     }
+    if (cut.end) {
+      // A refused message may leave the run going on the server (output past a limit): end it there too.
+      if (cut.end.status === 'error') writer.finish(outcome.status, outcome.durationMs);
+      else link.close();
+      return { status: cut.end.status, output: `${writer.outputText}\n${cut.end.why}\n`, durationMs: outcome.durationMs };
+    }
     if (outcome.status === 'timeout') writer.notice(`\nTime limit exceeded: stopped after ${formatSeconds(timeoutMs)}.\n`);
     if (outcome.status === 'stopped') writer.notice('\nStopped.\n');
     writer.finish(outcome.status, outcome.durationMs);
     return { status: outcome.status, output: writer.outputText, durationMs: outcome.durationMs };
+  }
+
+  private showNotice(text: string | null): void {
+    this.notice = text;
+    this.host.requestUpdate();
   }
 
   private showProgress(text: string | null): void {
@@ -167,11 +206,11 @@ export class RunController implements ReactiveController {
   }
 }
 
-/** Runs an embedder's `CodeRunner`: its whole output becomes one chunk, and `unavailable` ends as `error`. */
+/** Runs an embedder's `CodeRunner`: its whole output becomes one chunk, and `unavailable` (or `interrupted`) ends as `error`. */
 async function runCustom(runner: CodeRunner, request: Required<RunRequest>, sink: RunSink, signal: AbortSignal): Promise<RunOutcome> {
   const result = await runner.run(request, signal);
   sink.output(result.status === 'ok' ? 'stdout' : 'stderr', result.output);
-  return { status: result.status === 'unavailable' ? 'error' : result.status, durationMs: result.durationMs };
+  return { status: isRunnerEnd(result.status) ? result.status : 'error', durationMs: result.durationMs };
 }
 
 function errorMessage(error: unknown): string {

@@ -1,102 +1,80 @@
 /**
- * Writes one run into the session's document as it happens (schema in shared/runs.ts): the run is
- * appended with status `running`, output chunks follow in order, then the final status and
- * duration. Chunks are batched (the first at once, later ones at most every 50 ms) so a chatty
- * program makes few, small updates; output past `MAX_RUN_OUTPUT` is cut with a notice.
+ * Reports one run to the server as it happens, which records it in the session's document
+ * (shared/runs.ts): `start` at once, output chunks in order, then `finish` with the status and
+ * duration (run messages, shared/protocol/run-messages.ts). Chunks are batched (the first at once,
+ * later ones at most every 50 ms, or as soon as a message is full) so a chatty program makes few,
+ * small messages. Output past
+ * `MAX_RUN_OUTPUT` is cut: the server keeps exactly that much and adds the notice, so one
+ * character more is sent for it to know; the local text (`outputText`) gets the same notice.
  */
-import * as Y from 'yjs';
-import { MAX_RUNS, MAX_RUN_OUTPUT, RUNS_ARRAY, type OutputStream, type RunEnd, type RunOutput, type RunStatus } from '../../shared/runs.js';
+import type { Language } from '../../shared/languages.js';
+import { MAX_CHUNKS_PER_MESSAGE } from '../../shared/protocol/run-messages.js';
+import { MAX_RUN_OUTPUT, OUTPUT_CUT_NOTICE, type OutputStream, type RunOutput, type RunnerEnd } from '../../shared/runs.js';
+import type { RunLink } from './run-channel.js';
 
-/** Transaction origin of run writes, so observers can tell them from edits. */
-export const RUN_ORIGIN = Symbol('run');
-
-/** How often batched output is written after the first chunk. */
+/** How often batched output is sent after the first chunk. */
 const FLUSH_MS = 50;
 
-/** Who starts a run and what it runs. */
-export interface RunStart {
-  by: string;
-  language: string;
-}
-
-/** A run being written; call `finish` exactly once. */
+/** A run being reported; call `finish` exactly once. */
 export class RunWriter {
-  /** The run's id (random, also used by the sandbox messages). */
-  readonly id: string;
-  private readonly run: Y.Map<unknown>;
-  private readonly output: Y.Array<RunOutput>;
   private pending: RunOutput[] = [];
+  /** Characters sent (or pending); the server is sent at most one past the cap. */
+  private sent = 0;
+  /** Characters of program output seen, for the local text's cut. */
   private used = 0;
-  private truncated = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastFlush = 0;
   private text = '';
 
-  constructor(private readonly doc: Y.Doc, start: RunStart) {
-    this.id = randomId();
-    this.run = new Y.Map<unknown>();
-    this.output = new Y.Array<RunOutput>();
-    const runs = doc.getArray<unknown>(RUNS_ARRAY);
-    doc.transact(() => {
-      // Keeps the last MAX_RUNS runs including this one.
-      const excess = runs.length + 1 - MAX_RUNS;
-      if (excess > 0) runs.delete(0, excess);
-      this.run.set('id', this.id);
-      this.run.set('by', start.by);
-      this.run.set('clientId', doc.clientID);
-      this.run.set('language', start.language);
-      this.run.set('startedAt', Date.now());
-      this.run.set('status', 'running' satisfies RunStatus);
-      this.run.set('truncated', false);
-      this.run.set('output', this.output);
-      runs.push([this.run]);
-    }, RUN_ORIGIN);
+  /** Starts run `id` (see `newRunId`) of `language` over `link`. */
+  constructor(
+    readonly id: string,
+    private readonly link: RunLink,
+    language: Language,
+  ) {
+    link.send({ type: 'start', id, language });
   }
 
-  /** Everything written so far (what `RunResult.output` returns). */
+  /** Everything the run printed, with its notices (what `RunResult.output` returns). */
   get outputText(): string {
     return this.text;
   }
 
-  /** Appends output; past the cap it is dropped and the run is marked truncated. */
+  /** Appends program output; past the cap it is dropped, and the local text gets the cut notice once. */
   append(stream: OutputStream, text: string): void {
-    if (this.truncated || text.length === 0) return;
+    if (this.used >= MAX_RUN_OUTPUT || text.length === 0) return;
     const room = MAX_RUN_OUTPUT - this.used;
-    if (text.length > room) {
-      if (room > 0) this.push(stream, text.slice(0, room));
-      this.truncated = true;
-      this.push('system', `\n[output cut at ${MAX_RUN_OUTPUT / 1024} KB: the rest was discarded]\n`, false);
-      this.flush();
-      return;
-    }
+    this.used += Math.min(text.length, room);
+    this.text += text.length > room ? text.slice(0, room) + OUTPUT_CUT_NOTICE : text;
     this.push(stream, text);
-    this.schedule();
   }
 
-  /** Adds a notice from the runner itself (not counted against the cap). */
+  /** Adds a notice of the runner itself (a time limit, Stop, a failure). */
   notice(text: string): void {
-    this.push('system', text, false);
-    this.schedule();
+    this.text += text;
+    this.push('system', text);
   }
 
-  /** Writes what is pending plus the final status and duration in one update. */
-  finish(status: RunEnd, durationMs: number): void {
+  /** Sends what is pending, then the final status and duration. */
+  finish(status: RunnerEnd, durationMs: number): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    this.doc.transact(() => {
-      this.flushInto();
-      if (this.truncated) this.run.set('truncated', true);
-      this.run.set('durationMs', Math.round(durationMs));
-      this.run.set('status', status);
-    }, RUN_ORIGIN);
+    this.flush();
+    this.link.send({ type: 'finish', id: this.id, status, durationMs: Math.max(0, Math.round(durationMs)) });
+    this.link.close();
   }
 
-  private push(stream: OutputStream, text: string, counted = true): void {
-    if (counted) this.used += text.length;
-    this.text += text;
+  /** Queues `text`, up to one character past the cap in all (the server cuts and adds the notice). */
+  private push(stream: OutputStream, text: string): void {
+    const room = MAX_RUN_OUTPUT + 1 - this.sent;
+    if (room <= 0) return;
+    const part = text.length > room ? text.slice(0, room) : text;
+    this.sent += part.length;
     const last = this.pending[this.pending.length - 1];
-    if (last && last.stream === stream) last.text += text;
-    else this.pending.push({ stream, text });
+    if (last && last.stream === stream) last.text += part;
+    else this.pending.push({ stream, text: part });
+    if (this.pending.length >= MAX_CHUNKS_PER_MESSAGE) this.flush();
+    else this.schedule();
   }
 
   private schedule(): void {
@@ -113,21 +91,15 @@ export class RunWriter {
   }
 
   private flush(): void {
-    if (this.pending.length === 0) return;
-    this.doc.transact(() => this.flushInto(), RUN_ORIGIN);
-  }
-
-  private flushInto(): void {
     this.lastFlush = performance.now();
     if (this.pending.length === 0) return;
-    if (this.truncated) this.run.set('truncated', true);
-    this.output.push(this.pending);
+    this.link.send({ type: 'output', id: this.id, chunks: this.pending });
     this.pending = [];
   }
 }
 
-/** A random id: `crypto.randomUUID` needs a secure context, so plain http pages get random hex. */
-function randomId(): string {
+/** A new run id: `crypto.randomUUID` needs a secure context, so plain http pages get random hex. */
+export function newRunId(): string {
   if (typeof crypto.randomUUID === 'function' && globalThis.isSecureContext) return crypto.randomUUID();
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }

@@ -1,7 +1,7 @@
 /**
  * The embedder's seam for executing code: the element's `runner` property. Without one the run
  * controller (`run-controller.ts`) executes code in the sandboxed runner frame; either way it
- * records the run in the session's document.
+ * reports the run to the server, which records it in the session's document.
  */
 import type { Language } from '../../shared/languages.js';
 import type { RunEnd } from '../../shared/runs.js';
@@ -17,8 +17,9 @@ export interface RunRequest {
 /** The outcome of one run, shown in the output panel and sent with `room-run-result`. */
 export interface RunResult {
   /**
-   * How the run ended (`RunEnd` in shared/runs.ts: `ok`, `error`, `timeout`, or `stopped` by the
-   * Stop button), or `unavailable`: no runner.
+   * How the run ended (`RunEnd` in shared/runs.ts: `ok`, `error`, `timeout`, `stopped` by the
+   * Stop button, or `interrupted`: the connection dropped during the run), or `unavailable`: no
+   * runner.
    */
   status: RunEnd | 'unavailable';
   /** Text for the output panel (stdout and stderr interleaved as the runner saw them). */

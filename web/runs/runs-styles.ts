@@ -12,6 +12,10 @@ export const runsStyles = css`
     margin: 0;
     color: var(--ir-muted);
   }
+  .run-notice {
+    margin: 6px 0 0;
+    color: var(--ir-error);
+  }
   .run + .run {
     margin-top: 8px;
     padding-top: 6px;

@@ -6,7 +6,7 @@
  * time limit by terminating the worker, and relays validated events back to the parent.
  */
 import { parsePageToFrame, parseSandboxEvent, type FrameRunMessage, type RuntimeFiles, type SandboxEvent } from './sandbox-protocol.js';
-import type { RunEnd } from '../../shared/runs.js';
+import type { RunnerEnd } from '../../shared/runs.js';
 
 /** The worker's bundled source, inlined by scripts/build-runner.mjs. */
 declare const RUNNER_WORKER_SOURCE: string;
@@ -74,7 +74,7 @@ function onWorkerEvent(slot: Slot, data: unknown): void {
 }
 
 /** Ends the active run; a timeout or stop terminates its worker, a JS worker is never reused. */
-function end(run: ActiveRun, status: RunEnd, durationMs?: number): void {
+function end(run: ActiveRun, status: RunnerEnd, durationMs?: number): void {
   if (active !== run) return;
   active = null;
   if (run.timer !== null) clearTimeout(run.timer);

@@ -6,13 +6,13 @@
  * the frame) in case the frame itself stops answering.
  */
 import type { Language } from '../../shared/languages.js';
-import type { RunEnd } from '../../shared/runs.js';
+import type { RunnerEnd } from '../../shared/runs.js';
 import type { RunSink } from './run-sink.js';
 import { RUNTIME_FILES, parseSandboxEvent, type RuntimeFiles, type SandboxEvent } from './sandbox-protocol.js';
 
 /** How a run ended and how long its program ran (0 when it never started). */
 export interface RunOutcome {
-  status: RunEnd;
+  status: RunnerEnd;
   durationMs: number;
 }
 
@@ -206,7 +206,7 @@ export class SandboxClient {
   }
 
   /** The frame stopped answering: replace it and end the run. */
-  private abandon(run: PendingRun, status: RunEnd, why: string | null): void {
+  private abandon(run: PendingRun, status: RunnerEnd, why: string | null): void {
     if (this.pending !== run) return;
     if (why) run.sink.output('system', `${why}\n`);
     const durationMs = performance.now() - (run.startedAt ?? run.postedAt);

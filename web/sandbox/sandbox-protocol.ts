@@ -7,7 +7,7 @@
  *   page ◀─ready/progress/started/output/done── frame ◀─progress/started/output/done── worker
  */
 import { isLanguage, type Language } from '../../shared/languages.js';
-import { isOutputStream, isRunEnd, type OutputStream, type RunEnd } from '../../shared/runs.js';
+import { isOutputStream, isRunnerEnd, type OutputStream, type RunnerEnd } from '../../shared/runs.js';
 
 /** Page → frame: start a run. */
 export interface FrameRunMessage {
@@ -55,7 +55,7 @@ export type SandboxEvent =
   | { type: 'progress'; runId: string; text: string }
   | { type: 'started'; runId: string }
   | { type: 'output'; runId: string; stream: OutputStream; text: string }
-  | { type: 'done'; runId: string; status: RunEnd; durationMs: number };
+  | { type: 'done'; runId: string; status: RunnerEnd; durationMs: number };
 
 /** Frame → worker (over the private MessagePort): run code in a fresh scope. */
 export interface WorkerRunMessage {
@@ -113,7 +113,7 @@ export function parseSandboxEvent(data: unknown): SandboxEvent | null {
       if (typeof data.text !== 'string' || data.text.length > MAX_MESSAGE_TEXT) return null;
       return { type: 'output', runId, stream: data.stream, text: data.text };
     case 'done':
-      if (!isRunEnd(data.status)) return null;
+      if (!isRunnerEnd(data.status)) return null;
       if (typeof data.durationMs !== 'number' || !Number.isFinite(data.durationMs) || data.durationMs < 0) return null;
       return { type: 'done', runId, status: data.status, durationMs: data.durationMs };
     default:
