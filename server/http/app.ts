@@ -13,7 +13,7 @@ import { errorHandler, sendError } from './http-error.js';
 import { requestLog } from './request-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { sessionsRoutes } from './sessions-routes.js';
-import { runnerRoutes } from './runner-routes.js';
+import { runnerRoutes, servedFileHeaders } from './runner-routes.js';
 
 /** Options of the HTTP application. */
 export interface AppOptions {
@@ -48,7 +48,7 @@ export function createApp(options: AppOptions): Express {
   app.use('/api', (req, res) => sendError(res, 404, ErrorCode.NotFound, `no API route ${req.method} ${req.originalUrl}`));
 
   app.use(runnerRoutes(options));
-  app.use(express.static(options.webRoot, { index: false, maxAge: '1h' }));
+  app.use(express.static(options.webRoot, { index: false, maxAge: '1h', setHeaders: servedFileHeaders(options) }));
   const indexFile = path.join(options.webRoot, 'index.html');
   // Client-side routes: the home page and the room share one document.
   app.get(['/', '/session/:id'], (_req, res) => {
