@@ -3,7 +3,8 @@
  * `<iframe sandbox="allow-scripts">` and served with a CSP `sandbox` of its own, so its origin is
  * opaque however it is embedded. It accepts `run`/`stop` from its parent only, starts module
  * workers from a `data:` URL (the only kind that starts in an opaque-origin frame), enforces the
- * time limit by terminating the worker, and relays validated events back to the parent.
+ * time limit by terminating the worker, and relays validated events back to the parent. Every run
+ * gets a worker of its own; spares made ahead of time keep runs quick to start.
  */
 import { parsePageToFrame, parseSandboxEvent, type FrameRunMessage, type RuntimeFiles, type SandboxEvent } from './sandbox-protocol.js';
 import type { RunEnd } from '../../shared/runs.js';
@@ -33,6 +34,7 @@ const ancestor = location.ancestorOrigins?.[0];
 const parentOrigin = ancestor && ancestor !== 'null' ? ancestor : '*';
 
 let spareJs: Slot | null = null;
+/** The next Python run's worker, made (and loading Pyodide) ahead of it; it has run nothing yet. */
 let python: Slot | null = null;
 /** The Python runtime's files from the page, kept to hand to every new Python worker. */
 let runtime: RuntimeFiles | null = null;
@@ -73,20 +75,22 @@ function onWorkerEvent(slot: Slot, data: unknown): void {
   toParent(event);
 }
 
-/** Ends the active run; a timeout or stop terminates its worker, a JS worker is never reused. */
+/**
+ * Ends the active run and terminates its worker: no worker is reused, so nothing a program changes
+ * (a patched global or prototype, a patched `print`, a module changed in `sys.modules`) reaches
+ * the next run.
+ */
 function end(run: ActiveRun, status: RunEnd, durationMs?: number): void {
   if (active !== run) return;
   active = null;
   if (run.timer !== null) clearTimeout(run.timer);
   const measured = durationMs ?? (run.startedAt === null ? 0 : performance.now() - run.startedAt);
-  const killed = status === 'timeout' || status === 'stopped';
-  if (run.message.language === 'javascript' || killed) {
-    run.slot.worker.terminate();
-    if (run.slot === python) {
-      // A fresh Python worker starts loading at once, so the next run finds it (nearly) ready.
-      python = makePythonSlot();
-      python.port.postMessage({ type: 'load' });
-    }
+  run.slot.worker.terminate();
+  if (run.slot === python) {
+    // A fresh Python worker starts loading now, so a run a few seconds later finds it ready;
+    // loading only after the run keeps it from competing with the program for the CPU.
+    python = makePythonSlot();
+    python.port.postMessage({ type: 'load' });
   }
   if (run.message.language === 'javascript') spareJs ??= makeSlot();
   toParent({ type: 'done', runId: run.message.runId, status, durationMs: measured });

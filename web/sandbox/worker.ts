@@ -3,7 +3,7 @@
  * an opaque origin: no storage, no IndexedDB, no cookies). It waits for `init` carrying a private
  * MessagePort and then talks only over that port: user code can call `postMessage` on the worker
  * scope, but the frame ignores that channel, so it cannot forge the runner's messages.
- * JavaScript workers run one program and are thrown away; the Python worker keeps Pyodide loaded.
+ * Every worker runs one program and is thrown away (a Python one loads Pyodide for it).
  */
 import { parseRuntimeFiles, parseWorkerRun } from './sandbox-protocol.js';
 import { portSink } from './run-sink.js';
