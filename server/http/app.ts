@@ -14,7 +14,7 @@ import { requestLog } from './request-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { openApiDocument } from './openapi.js';
 import { sessionsRoutes } from './sessions-routes.js';
-import { runnerRoutes } from './runner-routes.js';
+import { runnerRoutes, servedFileHeaders } from './runner-routes.js';
 import { CACHE_FOREVER, isContentHashed, REVALIDATE, staticFiles } from './static-files.js';
 
 /** Options of the HTTP application. */
@@ -54,8 +54,14 @@ export function createApp(options: AppOptions): Express {
   app.use('/api', (req, res) => sendError(res, 404, ErrorCode.NotFound, `no API route ${req.method} ${req.originalUrl}`));
 
   app.use(runnerRoutes(options));
-  // Content-hashed files are cached for good; stable names (the embed script) revalidate.
-  app.use(staticFiles(options.webRoot, { cacheControl: (file) => (isContentHashed(file) ? CACHE_FOREVER : REVALIDATE) }));
+  // Content-hashed files are cached for good; stable names (the embed script) revalidate. Documents
+  // other than the app shell get the runner frame's sandbox, whatever URL reached them.
+  app.use(
+    staticFiles(options.webRoot, {
+      cacheControl: (file) => (isContentHashed(file) ? CACHE_FOREVER : REVALIDATE),
+      setHeaders: servedFileHeaders(options),
+    }),
+  );
   const indexFile = path.join(options.webRoot, 'index.html');
   // Client-side routes: the home page and the room share one document.
   app.get(['/', '/session/:id'], (_req, res) => {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import express, { Router } from 'express';
@@ -45,30 +46,50 @@ export function runnerFrameCsp(allowedOrigins: AllowedOrigins): string {
   ].join('; ');
 }
 
+/** Files a browser would render as a document, so able to run script with this server's origin. */
+const DOCUMENT_FILE = /\.(html?|xhtml|xht|svg|xml)$/i;
+
+/**
+ * The `setHeaders` of every static handler that serves the built web root (pass it to
+ * `express.static`): it decides by the file being sent, not by the URL that asked for it, because
+ * many spellings reach the same file (`/runner//frame.html`, `/runner/./frame.html`,
+ * `/%72unner/frame.html`, `/runner%2fframe.html`...). Every document but the app shell
+ * (`index.html`) is served as the runner frame is: with the frame's CSP (`sandbox allow-scripts`,
+ * so an opaque origin), framable by the allowed origins, and revalidated on each load. A document
+ * that lands in the build by mistake is sandboxed too.
+ */
+export function servedFileHeaders(options: RunnerRoutesOptions): (res: ServerResponse, file: string) => void {
+  const csp = runnerFrameCsp(options.allowedOrigins);
+  const appShell = path.resolve(options.webRoot, 'index.html');
+  return (res, file) => {
+    if (!DOCUMENT_FILE.test(file) || path.resolve(file) === appShell) return;
+    res.setHeader('Content-Security-Policy', csp);
+    // helmet's X-Frame-Options would stop other origins from framing the runner; frame-ancestors rules.
+    res.removeHeader('X-Frame-Options');
+    res.setHeader('Cache-Control', 'no-cache');
+  };
+}
+
 /**
  * `/runner/frame.html` (its own CSP, framable by every origin allowed to embed), the frame's
  * hashed script, and `/pyodide/<version>/*` from the pyodide package with
  * `Access-Control-Allow-Origin: *` (the worker loading it has an opaque origin) and a year of
- * caching (the version is in the path, so an upgrade changes the URLs).
+ * caching (the version is in the path, so an upgrade changes the URLs). The frame's headers come
+ * from `servedFileHeaders`, which the app's own static handler uses as well.
  */
 export function runnerRoutes(options: RunnerRoutesOptions): Router {
-  const router = Router();
+  const router = Router({ caseSensitive: true, strict: true });
   const runnerDir = path.join(options.webRoot, 'runner');
-  const csp = runnerFrameCsp(options.allowedOrigins);
   const pyodide = pyodidePackage();
 
-  router.get('/runner/frame.html', (_req, res) => {
-    const file = path.join(runnerDir, 'frame.html');
-    if (!fs.existsSync(file)) {
-      res.status(503).type('text/plain').send('The runner frame is not built yet: run `npm run build`.\n');
+  router.get('/runner/frame.html', (_req, res, next) => {
+    if (fs.existsSync(path.join(runnerDir, 'frame.html'))) {
+      next();
       return;
     }
-    res.setHeader('Content-Security-Policy', csp);
-    // helmet's X-Frame-Options would stop other origins from framing the runner; frame-ancestors rules.
-    res.removeHeader('X-Frame-Options');
-    res.sendFile(file, { headers: { 'Cache-Control': 'no-cache' } });
+    res.status(503).type('text/plain').send('The runner frame is not built yet: run `npm run build`.\n');
   });
-  router.use('/runner', express.static(runnerDir, { index: false, maxAge: '1y', immutable: true }));
+  router.use('/runner', express.static(runnerDir, { index: false, maxAge: '1y', immutable: true, setHeaders: servedFileHeaders(options) }));
 
   router.use(
     `/pyodide/${pyodide.version}`,

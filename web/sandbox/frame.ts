@@ -1,28 +1,32 @@
 /**
  * Script of the runner frame (`/runner/frame.html`), loaded by `<interview-room>` in
  * `<iframe sandbox="allow-scripts">` and served with a CSP `sandbox` of its own, so its origin is
- * opaque however it is embedded. It accepts `run`/`stop` from its parent only, starts module
- * workers from a `data:` URL (the only kind that starts in an opaque-origin frame), enforces the
- * time limit by terminating the worker, and relays validated events back to the parent.
+ * opaque however it is embedded. It accepts `run`/`stop`/`runtime` from its parent only, and runs
+ * no user code itself: every program runs in a module worker of its own, started from a `data:`
+ * URL (the only kind that starts in an opaque-origin frame), given half of a private
+ * MessagePort, and terminated when its run ends. This realm keeps the channel to the page; a
+ * `SupervisedRun` turns what the worker sends into the events the page gets, and decides the run's
+ * status, duration and system lines (run-supervisor.ts).
+ *
+ * Workers are never reused, so nothing a program does (a patched global or prototype, a patched
+ * `print`, a module changed in `sys.modules`) reaches the next run. To keep runs quick to start,
+ * the frame holds a spare worker per language made before it is needed: a JavaScript one at once
+ * (it starts in milliseconds), and a Python one that loads Pyodide in the background after each
+ * Python run (a load takes seconds).
  */
-import { parsePageToFrame, parseSandboxEvent, type FrameRunMessage, type RuntimeFiles, type SandboxEvent } from './sandbox-protocol.js';
-import type { RunnerEnd } from '../../shared/runs.js';
+import type { Language } from '../../shared/languages.js';
+import { SupervisedRun } from './run-supervisor.js';
+import { parsePageToFrame, type FrameRunMessage, type RuntimeFiles, type SandboxEvent } from './sandbox-protocol.js';
 
 /** The worker's bundled source, inlined by scripts/build-runner.mjs. */
 declare const RUNNER_WORKER_SOURCE: string;
 /** Where Pyodide is served, relative to this page (`/pyodide/<version>/`), set by the build. */
 declare const RUNNER_PYODIDE_PATH: string;
 
+/** A worker for one run, and the frame's half of its port. */
 interface Slot {
   worker: Worker;
   port: MessagePort;
-}
-
-interface ActiveRun {
-  message: FrameRunMessage;
-  slot: Slot;
-  startedAt: number | null;
-  timer: ReturnType<typeof setTimeout> | null;
 }
 
 const workerUrl = `data:text/javascript;charset=utf-8,${encodeURIComponent(RUNNER_WORKER_SOURCE)}`;
@@ -32,80 +36,69 @@ const indexURL = new URL(RUNNER_PYODIDE_PATH, location.href).href;
 const ancestor = location.ancestorOrigins?.[0];
 const parentOrigin = ancestor && ancestor !== 'null' ? ancestor : '*';
 
-let spareJs: Slot | null = null;
-let python: Slot | null = null;
+/** Workers made ahead of their run, at most one per language; none has run anything. */
+const spares = new Map<Language, Slot>();
 /** The Python runtime's files from the page, kept to hand to every new Python worker. */
 let runtime: RuntimeFiles | null = null;
-let active: ActiveRun | null = null;
+let active: { slot: Slot; run: SupervisedRun } | null = null;
 
 function toParent(event: SandboxEvent): void {
   parent.postMessage(event, parentOrigin);
 }
 
-function makeSlot(): Slot {
+/**
+ * A new worker for `language`. Its messages reach the run it serves and nothing else; the frame
+ * never listens on the worker's own scope (`worker.onmessage`), where a program can post too.
+ */
+function makeSlot(language: Language): Slot {
   const worker = new Worker(workerUrl, { type: 'module', name: 'code-runner' });
   const channel = new MessageChannel();
   worker.postMessage({ type: 'init', indexURL }, [channel.port2]);
   const slot: Slot = { worker, port: channel.port1 };
-  slot.port.onmessage = (event) => onWorkerEvent(slot, event.data);
-  return slot;
-}
-
-/** A worker for Python, given the runtime's files when the page has sent them (a copy: the frame keeps its own). */
-function makePythonSlot(): Slot {
-  const slot = makeSlot();
-  if (runtime) slot.port.postMessage({ type: 'runtime', files: runtime });
-  return slot;
-}
-
-function onWorkerEvent(slot: Slot, data: unknown): void {
-  const event = parseSandboxEvent(data);
-  const run = active;
-  if (!event || event.type === 'ready' || !run || run.slot !== slot || event.runId !== run.message.runId) return;
-  if (event.type === 'started') {
-    run.startedAt = performance.now();
-    run.timer = setTimeout(() => end(run, 'timeout'), run.message.timeoutMs);
-  }
-  if (event.type === 'done') {
-    end(run, event.status === 'ok' ? 'ok' : 'error', event.durationMs);
-    return;
-  }
-  toParent(event);
-}
-
-/** Ends the active run; a timeout or stop terminates its worker, a JS worker is never reused. */
-function end(run: ActiveRun, status: RunnerEnd, durationMs?: number): void {
-  if (active !== run) return;
-  active = null;
-  if (run.timer !== null) clearTimeout(run.timer);
-  const measured = durationMs ?? (run.startedAt === null ? 0 : performance.now() - run.startedAt);
-  const killed = status === 'timeout' || status === 'stopped';
-  if (run.message.language === 'javascript' || killed) {
-    run.slot.worker.terminate();
-    if (run.slot === python) {
-      // A fresh Python worker starts loading at once, so the next run finds it (nearly) ready.
-      python = makePythonSlot();
-      python.port.postMessage({ type: 'load' });
+  slot.port.onmessage = (event) => {
+    if (active?.slot === slot) active.run.receive(event.data);
+  };
+  worker.onerror = (event) => {
+    event.preventDefault();
+    if (active?.slot === slot) active.run.crashed();
+    else if (spares.get(language) === slot) {
+      // A spare that failed before its run is replaced by the run itself.
+      spares.delete(language);
+      slot.worker.terminate();
     }
-  }
-  if (run.message.language === 'javascript') spareJs ??= makeSlot();
-  toParent({ type: 'done', runId: run.message.runId, status, durationMs: measured });
+  };
+  // A copy of the files (the frame keeps its own for the next worker).
+  if (language === 'python' && runtime) slot.port.postMessage({ type: 'runtime', files: runtime });
+  return slot;
+}
+
+/** Makes the spare for `language` if there is none: a Python one starts loading Pyodide at once. */
+function prepareSpare(language: Language): void {
+  if (spares.has(language)) return;
+  const slot = makeSlot(language);
+  if (language === 'python') slot.port.postMessage({ type: 'load' });
+  spares.set(language, slot);
 }
 
 function start(message: FrameRunMessage): void {
-  if (active) end(active, 'stopped');
-  let slot: Slot;
-  if (message.language === 'javascript') {
-    slot = spareJs ?? makeSlot();
-    spareJs = null;
-  } else {
-    python ??= makePythonSlot();
-    slot = python;
-  }
-  active = { message, slot, startedAt: null, timer: null };
-  slot.port.postMessage({ type: 'run', runId: message.runId, language: message.language, code: message.code });
-  // Keeps a JS worker warm for the next run, so the first output comes quickly.
-  if (message.language === 'javascript') spareJs = makeSlot();
+  active?.run.stop();
+  const slot = spares.get(message.language) ?? makeSlot(message.language);
+  spares.delete(message.language);
+  const run = new SupervisedRun(message, {
+    toPage: toParent,
+    ended: () => {
+      if (active?.run === run) active = null;
+      slot.worker.terminate();
+      slot.port.close();
+      // The next Python run finds a loaded runtime if it comes a few seconds later; loading only
+      // now keeps the background load from competing with the program for the CPU.
+      if (message.language === 'python') prepareSpare('python');
+    },
+  });
+  active = { slot, run };
+  slot.port.postMessage({ type: 'run', language: message.language, code: message.code });
+  // A JavaScript worker starts quickly, so the next one is made now, ready for the next run.
+  if (message.language === 'javascript') prepareSpare('javascript');
 }
 
 addEventListener('message', (event: MessageEvent) => {
@@ -114,10 +107,10 @@ addEventListener('message', (event: MessageEvent) => {
   if (!message) return;
   if (message.type === 'runtime') {
     runtime = message.files;
-    python?.port.postMessage({ type: 'runtime', files: runtime });
+    spares.get('python')?.port.postMessage({ type: 'runtime', files: runtime });
   } else if (message.type === 'run') start(message);
-  else if (active && active.message.runId === message.runId) end(active, 'stopped');
+  else if (active?.run.runId === message.runId) active.run.stop();
 });
 
-spareJs = makeSlot();
+prepareSpare('javascript');
 toParent({ type: 'ready', runtimePath: RUNNER_PYODIDE_PATH });

@@ -1,6 +1,8 @@
 /**
- * Python in the runner worker: Pyodide is loaded on the first Python run and kept for the next
- * ones; each run gets fresh globals. Normally the page hands over the runtime's files (fetched
+ * Python in the runner worker: the worker loads Pyodide once (for its run, or ahead of it when it
+ * is the frame's spare) and runs one program in it; the next run gets a new worker and a new
+ * interpreter, since a program can change an interpreter in ways no reset undoes (builtins,
+ * modules, the JavaScript globals Pyodide itself uses). Normally the page hands over the runtime's files (fetched
  * through its own, cached, HTTP requests): they are imported from `blob:` URLs and served to
  * Pyodide's `fetch` from memory. Without them (the page could not fetch), Pyodide is loaded from
  * `indexURL` on our server (served with `Access-Control-Allow-Origin: *`, this origin being

@@ -1,11 +1,18 @@
 /**
  * Entry of the runner worker, a module worker the runner frame starts from a `data:` URL (so it has
- * an opaque origin: no storage, no IndexedDB, no cookies). It waits for `init` carrying a private
- * MessagePort and then talks only over that port: user code can call `postMessage` on the worker
- * scope, but the frame ignores that channel, so it cannot forge the runner's messages.
- * JavaScript workers run one program and are thrown away; the Python worker keeps Pyodide loaded.
+ * an opaque origin: no storage, no IndexedDB, no cookies). It serves exactly one run, and the frame
+ * terminates it when that run ends, so nothing a program changes here outlives its run.
+ *
+ * It waits for `init` carrying a private MessagePort, then talks only over that port, through
+ * `post`: `postMessage` bound to the port before any program exists in this realm. A program may
+ * then rewrite every prototype here (`MessagePort.prototype.postMessage`, `Function.prototype.call`,
+ * `Reflect.apply`...) without ever being handed the port, and the worker stops listening on the
+ * port before the program starts, so no message event can carry it either. A program can post on
+ * the worker's own scope, which the frame does not read. Even a program that got hold of the port
+ * could only send output and an exit: the frame takes those as data and decides the rest.
  */
-import { parseRuntimeFiles, parseWorkerRun } from './sandbox-protocol.js';
+import type { WorkerEvent, WorkerRunMessage } from './sandbox-protocol.js';
+import { MAX_FAILURE_TEXT, parseRuntimeFiles, parseWorkerRun } from './sandbox-protocol.js';
 import { portSink } from './run-sink.js';
 import { errorText } from './inspect.js';
 import { runJavaScript } from './js-runner.js';
@@ -21,8 +28,7 @@ self_.addEventListener(
     const init = data as { type?: unknown; indexURL?: unknown };
     if (!port || init.type !== 'init' || typeof init.indexURL !== 'string') return;
     const indexURL = init.indexURL;
-    const post = (message: unknown): void => port.postMessage(message);
-    let busy = false;
+    const post = MessagePort.prototype.postMessage.bind(port) as (message: WorkerEvent) => void;
     port.onmessage = (message: MessageEvent) => {
       const type = (message.data as { type?: unknown }).type;
       if (type === 'runtime') {
@@ -35,37 +41,37 @@ self_.addEventListener(
         return;
       }
       const run = parseWorkerRun(message.data);
-      if (!run || busy) return;
-      busy = true;
-      const sink = portSink(post, run.runId);
-      if (run.language === 'javascript') {
-        post({ type: 'started', runId: run.runId });
-        const started = performance.now();
-        runJavaScript(run.code, sink, (status) => post({ type: 'done', runId: run.runId, status, durationMs: performance.now() - started }));
-        return;
-      }
-      void (async () => {
-        let py;
-        try {
-          py = await loadPython(indexURL, (text) => sink.progress(text));
-        } catch (error) {
-          sink.output('system', `The Python runtime could not be loaded: ${errorText(error)}\n`);
-          post({ type: 'done', runId: run.runId, status: 'error', durationMs: 0 });
-          busy = false;
-          return;
-        }
-        post({ type: 'started', runId: run.runId });
-        const started = performance.now();
-        let status: 'ok' | 'error' = 'error';
-        try {
-          status = runPython(py, run.code, sink) === 0 ? 'ok' : 'error';
-        } catch (error) {
-          sink.output('stderr', `${errorText(error)}\n`);
-        }
-        post({ type: 'done', runId: run.runId, status, durationMs: performance.now() - started });
-        busy = false;
-      })();
+      if (!run) return;
+      port.onmessage = null;
+      if (run.language === 'javascript') runJs(run, post);
+      else void runPy(run, indexURL, post);
     };
   },
   { once: true },
 );
+
+function runJs(run: WorkerRunMessage, post: (message: WorkerEvent) => void): void {
+  post({ type: 'started' });
+  runJavaScript(run.code, portSink(post), (status) => post({ type: 'exit', status }));
+}
+
+async function runPy(run: WorkerRunMessage, indexURL: string, post: (message: WorkerEvent) => void): Promise<void> {
+  const sink = portSink(post);
+  let py;
+  try {
+    py = await loadPython(indexURL, (text) => sink.progress(text));
+  } catch (error) {
+    post({ type: 'failed', reason: errorText(error).slice(0, MAX_FAILURE_TEXT) });
+    return;
+  }
+  post({ type: 'started' });
+  let status: 'ok' | 'error' = 'error';
+  try {
+    status = runPython(py, run.code, sink) === 0 ? 'ok' : 'error';
+  } catch (error) {
+    sink.output('stderr', `${errorText(error)}\n`);
+  } finally {
+    // Even if the program broke what the lines above use, the frame hears that it ended.
+    post({ type: 'exit', status });
+  }
+}
