@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as Y from 'yjs';
-import * as encoding from 'lib0/encoding';
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, outdatedTimeout } from 'y-protocols/awareness';
 import { applyAwarenessEntries } from '../../server/sessions/awareness-internals.js';
 import { LiveSession } from '../../server/sessions/live-session.js';
 import type { SessionRecord, StoredDocument } from '../../server/storage/storage.js';
 import { prng, testSeed } from './helpers/random.js';
+import { encodeAwareness, serverAwareness } from './helpers/awareness.js';
 
 // server/sessions/awareness-internals.ts mirrors y-protocols' awareness internals; these tests
 // pin the upstream behaviour it mirrors, so an upgrade that changes it fails here first.
@@ -16,27 +16,6 @@ const record = (id: string): SessionRecord =>
 
 const nothingStored: StoredDocument = { snapshot: null, updates: [], lastSeq: 0, updatesSinceSnapshot: 0 };
 
-/** An awareness update with the given entries, encoded as y-protocols does. */
-function encode(entries: Array<{ clientId: number; clock: number; state: unknown }>): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, entries.length);
-  for (const entry of entries) {
-    encoding.writeVarUint(encoder, entry.clientId);
-    encoding.writeVarUint(encoder, entry.clock);
-    encoding.writeVarString(encoder, JSON.stringify(entry.state));
-  }
-  return encoding.toUint8Array(encoder);
-}
-
-/** An awareness like the server's: no local state, and every event it emits recorded. */
-function serverAwareness(): { awareness: Awareness; events: unknown[] } {
-  const awareness = new Awareness(new Y.Doc());
-  awareness.setLocalState(null);
-  const events: unknown[] = [];
-  awareness.on('change', (change: unknown) => events.push(['change', change]));
-  awareness.on('update', (change: unknown) => events.push(['update', change]));
-  return { awareness, events };
-}
 
 /** Each remote client's clock (the awareness's own, server-side entry left out). */
 function remoteClocks(awareness: Awareness): Array<[number, number]> {
@@ -73,7 +52,7 @@ describe('applying awareness entries (applyAwarenessUpdate without parsing twice
           const state = random() < 0.2 ? null : { user: { name: `u${clientId}`, role: 'candidate' }, cursor: Math.floor(random() * 3) };
           return { clientId, clock, state };
         });
-        const update = encode(entries);
+        const update = encodeAwareness(entries);
         applyAwarenessUpdate(theirs.awareness, update, 'client');
         const parsed = entries.map((entry) => ({ ...entry, state: JSON.parse(JSON.stringify(entry.state)) as unknown }));
         applyAwarenessEntries(ours.awareness, parsed, 'client');
